@@ -20,6 +20,11 @@ export const FINDINGS = {
     undecided: false,
     summary: 'The image reference does not parse as the kubelet parses it; the pod fails with InvalidImageName.',
   },
+  WORKLOAD_UNREADABLE: {
+    defaultAction: 'warn',
+    undecided: true,
+    summary: 'The object is of a kind that carries a pod template, but no pod spec could be read from it; nothing was checked.',
+  },
 } as const satisfies Record<string, FindingSpec>;
 
 export type FindingCode = keyof typeof FINDINGS;

@@ -14,6 +14,8 @@ export interface ImageUse {
   readonly field: string;
   /** The image string as written (`null` when the field is absent or not a string; see `problem`). */
   readonly image: string | null;
+  /** Why `image` is null: what the field held instead (`the container has no image`, `image is a number, not a string`). */
+  readonly problem: string | null;
 }
 
 /** A finding: something that would make the kubelet fail to pull, or that could not be verified. */
@@ -27,6 +29,11 @@ export interface Finding {
   readonly message: string;
   /** Short form for a kubectl Warning line (cause and fix, no container/image prefix). */
   readonly short: string;
+  /**
+   * Set by a check that knows this occurrence is more or less severe than the code's default (an expired
+   * secret is fatal only when no other credential can serve the image). Configured actions still win.
+   */
+  readonly actionHint?: 'deny' | 'warn';
 }
 
 /** Result of checking one image: the parsed reference (null when invalid) plus credentials report. */

@@ -1,0 +1,162 @@
+/**
+ * The engine: one object in, its images and findings out, then the policy decision. The webhook and the
+ * CLI both call `evaluate`; neither decides anything on its own.
+ *
+ *   object ─► workload (pod spec, image uses) ─► reference (syntax) ─► credentials ─► registry ─► verdict
+ *
+ * The engine itself does no I/O. Credential data and registry answers come through the interfaces in
+ * `EngineDeps`, which the server and CLI wire to real adapters (informers, the distribution client) or
+ * leave out (offline, no cluster).
+ */
+import type { Config, Mode } from '../config/schema.js';
+import type { ImageReference } from '../reference/types.js';
+import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
+import { extractWorkload, isCarrier } from '../workload/extract.js';
+import { checkSyntax } from './syntax.js';
+import type { CredentialSourceReport, Finding, ImageReport, ImageUse } from './types.js';
+
+/** What is being admitted or checked. */
+export interface Subject {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly object: unknown;
+  /**
+   * Images the object already had before this change (UPDATE). They are not checked again, so scaling,
+   * relabelling or deleting is never blocked by a problem that was already there.
+   */
+  readonly previousImages?: ReadonlySet<string>;
+}
+
+/** One valid image, ready for the credential and registry checks. */
+export interface ValidImage {
+  readonly use: ImageUse;
+  readonly ref: ImageReference;
+}
+
+/**
+ * The credentials step (src/credentials): which credentials the kubelet would offer each image, and
+ * what is wrong with the pull secrets. Returns one report list per image, in the order given.
+ */
+export interface CredentialStep {
+  resolve(input: {
+    readonly subject: Subject;
+    readonly podSpec: Readonly<Record<string, unknown>>;
+    readonly images: readonly ValidImage[];
+  }): { readonly credentials: readonly (readonly CredentialSourceReport[])[]; readonly findings: readonly Finding[]; readonly secrets?: readonly unknown[] };
+}
+
+/** The registry step (src/registry): asks registries, within the deadline, and reports findings. */
+export interface RegistryStep {
+  check(input: {
+    readonly subject: Subject;
+    readonly images: readonly ValidImage[];
+    readonly podSpec: Readonly<Record<string, unknown>>;
+    readonly credentialState: unknown;
+    readonly deadline: number;
+  }): Promise<readonly Finding[]>;
+}
+
+export interface EngineDeps {
+  readonly config: Config;
+  readonly credentials?: CredentialStep;
+  readonly registry?: RegistryStep;
+}
+
+export interface Evaluation {
+  /** False for kinds that carry no pod template: nothing to check. */
+  readonly carrier: boolean;
+  /** Why the pod spec could not be read (carrier kinds only). */
+  readonly problem: string | null;
+  readonly images: readonly ImageReport[];
+  readonly findings: readonly Finding[];
+  /** Image uses not checked because the object already had them before this update. */
+  readonly unchanged: number;
+  /** Image uses not checked because an exemption pattern matched. */
+  readonly exempt: number;
+}
+
+export interface Outcome {
+  readonly evaluation: Evaluation;
+  readonly decision: Decision;
+  /** The mode that applied (config default, or a namespace override). */
+  readonly mode: Mode;
+  /** Set when the whole object was skipped (exempt namespace, mode off). */
+  readonly skipped: 'namespace-exempt' | 'mode-off' | null;
+}
+
+const NOTHING: Omit<Evaluation, 'carrier'> = { problem: null, images: [], findings: [], unchanged: 0, exempt: 0 };
+
+export async function evaluate(subject: Subject, deps: EngineDeps, deadline: number): Promise<Evaluation> {
+  if (!isCarrier(subject.group, subject.kind)) return { carrier: false, ...NOTHING };
+  const { site, uses } = extractWorkload(subject.object, subject.kind);
+  if (site.problem !== null || site.spec === null) {
+    const problem = site.problem ?? `${site.path} is missing`;
+    const finding: Finding = {
+      code: 'WORKLOAD_UNREADABLE',
+      container: '',
+      field: site.path,
+      image: '',
+      message: `no pod spec could be read from this ${subject.kind}: ${problem}; nothing was checked.`,
+      short: `no pod spec: ${problem}; nothing was checked`,
+    };
+    return { carrier: true, ...NOTHING, problem, findings: [finding] };
+  }
+
+  const isExempt = compileImagePatterns(deps.config.exemptions.images);
+  const findings: Finding[] = [];
+  const reports: { use: ImageUse; ref: ImageReference | null; credentials: CredentialSourceReport[] }[] = [];
+  const valid: ValidImage[] = [];
+  let unchanged = 0;
+  let exempt = 0;
+  for (const use of uses) {
+    if (use.image !== null && subject.previousImages?.has(use.image)) {
+      unchanged++;
+      continue;
+    }
+    const { ref, finding } = checkSyntax(use);
+    if (use.image !== null && isExempt(ref ? [use.image, ref.name] : [use.image])) {
+      exempt++;
+      continue;
+    }
+    const report = { use, ref, credentials: [] as CredentialSourceReport[] };
+    reports.push(report);
+    if (finding) findings.push(finding);
+    if (ref) valid.push({ use, ref });
+  }
+
+  let credentialState: unknown = undefined;
+  if (deps.credentials && valid.length > 0) {
+    const result = deps.credentials.resolve({ subject, podSpec: site.spec, images: valid });
+    valid.forEach((v, i) => {
+      const report = reports.find((r) => r.use === v.use);
+      if (report) report.credentials = [...(result.credentials[i] ?? [])];
+    });
+    findings.push(...result.findings);
+    credentialState = result;
+  }
+  if (deps.registry && valid.length > 0) {
+    findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: site.spec, credentialState, deadline })));
+  }
+  return { carrier: true, problem: null, images: reports, findings, unchanged, exempt };
+}
+
+/** Evaluate and decide: the single entry point for the webhook and the CLI. */
+export async function review(
+  subject: Subject,
+  deps: EngineDeps,
+  opts: { readonly deadline: number; readonly modeOverride?: Mode | undefined },
+): Promise<Outcome> {
+  const mode = opts.modeOverride ?? deps.config.mode;
+  const skip = (skipped: Outcome['skipped']): Outcome => ({
+    evaluation: { carrier: isCarrier(subject.group, subject.kind), ...NOTHING },
+    decision: { verdict: 'allow', decided: [] },
+    mode,
+    skipped,
+  });
+  if (deps.config.exemptions.namespaces.includes(subject.namespace)) return skip('namespace-exempt');
+  if (mode === 'off') return skip('mode-off');
+  const evaluation = await evaluate(subject, deps, opts.deadline);
+  return { evaluation, decision: decide(evaluation.findings, deps.config, mode), mode, skipped: null };
+}

@@ -1,0 +1,143 @@
+/**
+ * `pullguard check`: the webhook's engine over manifest files, for CI jobs and GitOps pipelines.
+ * Exit 0 when nothing would be denied, 1 when something would be, 2 for bad usage or unreadable input.
+ */
+import { parseArgs } from 'node:util';
+import { review, type EngineDeps } from '../checks/engine.js';
+import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import type { Config, Mode } from '../config/schema.js';
+import { groupOf, isCarrier } from '../workload/extract.js';
+import { ManifestError, parseManifests, type ManifestObject } from '../workload/manifests.js';
+import { InputError, readInputs } from './inputs.js';
+import { buildReport, objectEntry, renderText, type ObjectEntry, type Report } from './report.js';
+import { EXIT, UsageError, type Io } from './io.js';
+
+export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]
+
+Check the images of Kubernetes manifests the way the webhook would, without a cluster.
+PATH may be a file, a directory (searched recursively for *.yaml, *.yml, *.json) or - for
+standard input. Multi-document YAML streams, JSON, and List objects are read.
+
+Options:
+  -o, --output FORMAT     text (default) or json (the report format in the README)
+  -c, --config FILE       policy configuration (the same file the webhook uses)
+  -n, --namespace NS      namespace for objects that name none (default: default)
+      --mode MODE         override the configured mode: enforce or warn
+  -h, --help              show this help
+
+Exit status: 0 nothing would be denied, 1 something would be denied,
+2 bad usage or input that cannot be read or parsed.
+`;
+
+const OUTPUTS = ['text', 'json'] as const;
+type Output = (typeof OUTPUTS)[number];
+
+interface CheckOptions {
+  readonly paths: string[];
+  readonly output: Output;
+  readonly configFile: string | undefined;
+  readonly namespace: string;
+  readonly mode: Mode | undefined;
+}
+
+function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      output: { type: 'string', short: 'o', default: 'text' },
+      config: { type: 'string', short: 'c' },
+      namespace: { type: 'string', short: 'n', default: 'default' },
+      mode: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (!(OUTPUTS as readonly string[]).includes(values.output)) {
+    throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, not "${values.output}"`);
+  }
+  if (values.mode !== undefined && values.mode !== 'enforce' && values.mode !== 'warn') {
+    throw new UsageError(`--mode must be enforce or warn, not "${values.mode}"`);
+  }
+  if (positionals.length === 0) throw new UsageError('name at least one file or directory to check, or - for standard input');
+  return {
+    paths: positionals,
+    output: values.output as Output,
+    configFile: values.config,
+    namespace: values.namespace,
+    mode: values.mode as Mode | undefined,
+  };
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** Run the engine over every carrier object of a manifest set. */
+export async function checkObjects(
+  objects: readonly { source: string; manifest: ManifestObject }[],
+  skipped: number,
+  deps: EngineDeps,
+  opts: { readonly namespace: string; readonly mode?: Mode | undefined; readonly deadline: number },
+): Promise<Report> {
+  const entries: ObjectEntry[] = [];
+  let notCarriers = 0;
+  for (const { source, manifest } of objects) {
+    const o = manifest.object;
+    const kind = str(o['kind']);
+    const group = groupOf(str(o['apiVersion']));
+    if (!isCarrier(group, kind)) {
+      notCarriers++;
+      continue;
+    }
+    const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
+    const namespace = str(meta['namespace']) || opts.namespace;
+    const name = str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '(unnamed)');
+    const outcome = await review({ group, kind, namespace, name, object: o }, deps, { deadline: opts.deadline, modeOverride: opts.mode });
+    entries.push(
+      objectEntry({ source: `${source}:${manifest.line}`, kind, namespace, name, outcome, lineOf: (f) => manifest.lineOf(f) }),
+    );
+  }
+  return buildReport(entries, skipped + notCarriers);
+}
+
+export async function runCheck(argv: string[], io: Io): Promise<number> {
+  let options: CheckOptions | 'help';
+  let config: Config;
+  const objects: { source: string; manifest: ManifestObject }[] = [];
+  let skipped = 0;
+  try {
+    options = parseCheckArgs(argv);
+    if (options === 'help') {
+      io.stdout.write(CHECK_HELP);
+      return EXIT.OK;
+    }
+    config = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
+    for (const input of await readInputs(options.paths, io.stdin)) {
+      const docs = parseManifests(input.text, input.source);
+      skipped += docs.skipped.length;
+      for (const manifest of docs.objects) objects.push({ source: input.source, manifest });
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof InputError || err instanceof ManifestError || err instanceof ConfigError) {
+      io.stderr.write(`pullguard check: ${err.message}\n`);
+      if (err instanceof UsageError) io.stderr.write('Run "pullguard check --help" for usage.\n');
+      return EXIT.USAGE;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`pullguard check: ${(err as Error).message}\nRun "pullguard check --help" for usage.\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  const deps: EngineDeps = { config };
+  const report = await checkObjects(objects, skipped, deps, {
+    namespace: options.namespace,
+    mode: options.mode,
+    deadline: Date.now() + config.timeouts.defaultBudgetMs,
+  });
+  if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else io.stdout.write(renderText(report, { color: io.stdoutIsTTY && !io.env['NO_COLOR'] }));
+  return report.summary.deny > 0 ? EXIT.DENIED : EXIT.OK;
+}

@@ -1,0 +1,138 @@
+/**
+ * The `pullguard check` report: the JSON format documented in the README (stable across releases;
+ * fields are only ever added), and the text rendering of the same data. Pure.
+ */
+import type { Outcome } from '../checks/engine.js';
+import type { CredentialSourceReport } from '../checks/types.js';
+import type { Verdict } from '../verdict/policy.js';
+
+export interface ImageEntry {
+  readonly container: string;
+  readonly field: string;
+  /** Line of the image field in the source file, when known. */
+  readonly line: number | null;
+  readonly reference: string | null;
+  readonly valid: boolean;
+  readonly registry: string | null;
+  readonly repository: string | null;
+  readonly tag: string | null;
+  readonly digest: string | null;
+  readonly credentials: readonly CredentialSourceReport[];
+}
+
+export interface FindingEntry {
+  readonly code: string;
+  readonly action: 'deny' | 'warn';
+  readonly container: string;
+  readonly field: string;
+  readonly line: number | null;
+  readonly image: string;
+  readonly message: string;
+}
+
+export interface ObjectEntry {
+  readonly source: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly verdict: Verdict;
+  readonly images: readonly ImageEntry[];
+  readonly findings: readonly FindingEntry[];
+}
+
+export interface Report {
+  readonly objects: readonly ObjectEntry[];
+  readonly summary: {
+    readonly objects: number;
+    readonly images: number;
+    readonly deny: number;
+    readonly warn: number;
+    /** Documents that were read but carry no images (Services, ConfigMaps, …) or are no Kubernetes object. */
+    readonly skipped: number;
+  };
+}
+
+export interface ObjectInput {
+  readonly source: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly outcome: Outcome;
+  readonly lineOf: (field: string) => number | null;
+}
+
+export function objectEntry(input: ObjectInput): ObjectEntry {
+  const { evaluation, decision } = input.outcome;
+  return {
+    source: input.source,
+    kind: input.kind,
+    namespace: input.namespace,
+    name: input.name,
+    verdict: decision.verdict,
+    images: evaluation.images.map((r) => ({
+      container: r.use.container,
+      field: r.use.field,
+      line: input.lineOf(r.use.field),
+      reference: r.use.image,
+      valid: r.ref !== null,
+      registry: r.ref?.domain ?? null,
+      repository: r.ref?.name ?? null,
+      tag: r.ref?.tag ?? null,
+      digest: r.ref?.digest ?? null,
+      credentials: r.credentials,
+    })),
+    findings: decision.decided.map((d) => ({
+      code: d.finding.code,
+      action: d.action,
+      container: d.finding.container,
+      field: d.finding.field,
+      line: input.lineOf(d.finding.field),
+      image: d.finding.image,
+      message: d.finding.message,
+    })),
+  };
+}
+
+export function buildReport(objects: readonly ObjectEntry[], skipped: number): Report {
+  let images = 0;
+  let deny = 0;
+  let warn = 0;
+  for (const o of objects) {
+    images += o.images.length;
+    for (const f of o.findings) {
+      if (f.action === 'deny') deny++;
+      else warn++;
+    }
+  }
+  return { objects, summary: { objects: objects.length, images, deny, warn, skipped } };
+}
+
+export interface TextStyle {
+  readonly color: boolean;
+}
+
+const PAINT = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' } as const;
+
+export function renderText(report: Report, style: TextStyle): string {
+  const paint = (c: keyof typeof PAINT, s: string): string => (style.color ? `${PAINT[c]}${s}${PAINT.reset}` : s);
+  const lines: string[] = [];
+  for (const o of report.objects) {
+    if (o.findings.length === 0) continue;
+    const verdict = o.verdict === 'deny' ? paint('red', 'DENY') : paint('yellow', 'WARN');
+    lines.push(`${verdict} ${o.kind} ${o.namespace}/${o.name} ${paint('dim', `(${o.source})`)}`);
+    for (const f of o.findings) {
+      const mark = f.action === 'deny' ? paint('red', '✗') : paint('yellow', '!');
+      const at = f.line === null ? '' : paint('dim', ` line ${f.line}`);
+      lines.push(`  ${mark} ${f.code}${at}: ${f.message}`);
+    }
+  }
+  const s = report.summary;
+  const result =
+    s.deny > 0 ? paint('red', `${s.deny} would be denied`) : s.warn > 0 ? paint('yellow', 'nothing would be denied') : paint('green', 'all images look pullable');
+  lines.push(
+    `${s.objects} object${s.objects === 1 ? '' : 's'}, ${s.images} image${s.images === 1 ? '' : 's'} checked: ` +
+      `${result}, ${s.warn} warning${s.warn === 1 ? '' : 's'}` +
+      (s.skipped > 0 ? ` (${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped)` : ''),
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,164 @@
+/**
+ * `pullguard serve`: the validating admission webhook over HTTPS. Wires the adapters (certificates,
+ * configuration) to the server built by src/server/app.ts. Runs until SIGTERM or SIGINT, then stops
+ * accepting connections, finishes the reviews in flight and exits 0.
+ */
+import { parseArgs } from 'node:util';
+import { CertificateError, CertificateReloader, DEFAULT_NAMESPACE, DEFAULT_SERVICE, ensureCertDir } from '../certs/index.js';
+import type { EngineDeps } from '../checks/engine.js';
+import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import { build } from '../server/app.js';
+import { EXIT, UsageError, type Io } from './io.js';
+
+export const SERVE_HELP = `Usage: pullguard serve [options]
+
+Run the validating admission webhook: POST /validate (AdmissionReview admission.k8s.io/v1),
+GET /healthz, GET /readyz, over HTTPS. Logs one JSON line per decision to standard output.
+
+Options:
+  -l, --listen HOST:PORT   address to listen on (default 0.0.0.0:8443)
+      --cert-dir DIR       directory with tls.crt and tls.key, as a Kubernetes TLS secret mounts
+                           them (default certs/). When it holds neither, a CA and a serving
+                           certificate are generated there (ca.crt is the caBundle to register).
+                           Changed files are reloaded without a restart.
+  -c, --config FILE        policy configuration (YAML; see manifests/config.example.yaml)
+      --kubeconfig FILE    cluster access for pull secrets and namespaces (not used yet: the
+                           webhook runs without cluster data and says so at start-up)
+      --service NAME       Service name for generated certificates (default ${DEFAULT_SERVICE})
+      --namespace NS       namespace for generated certificates (default $POD_NAMESPACE, else ${DEFAULT_NAMESPACE})
+      --log-level LEVEL    fatal, error, warn, info (default), debug
+  -h, --help               show this help
+`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly certDir: string;
+  readonly configFile: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly service: string;
+  readonly namespace: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 0 || port > 65535) throw new UsageError(`--listen must be HOST:PORT (for example 0.0.0.0:8443), not "${value}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function parseServeArgs(argv: string[], env: Readonly<Record<string, string | undefined>>): ServeOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      listen: { type: 'string', short: 'l', default: '0.0.0.0:8443' },
+      'cert-dir': { type: 'string', default: 'certs' },
+      config: { type: 'string', short: 'c' },
+      kubeconfig: { type: 'string' },
+      service: { type: 'string', default: DEFAULT_SERVICE },
+      namespace: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const logLevel = values['log-level'];
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  }
+  return {
+    ...parseListen(values.listen),
+    certDir: values['cert-dir'],
+    configFile: values.config,
+    kubeconfig: values.kubeconfig,
+    service: values.service,
+    namespace: values.namespace ?? env['POD_NAMESPACE'] ?? DEFAULT_NAMESPACE,
+    logLevel: logLevel as ServeOptions['logLevel'],
+  };
+}
+
+export async function runServe(argv: string[], io: Io): Promise<number> {
+  let options: ServeOptions | 'help';
+  try {
+    options = parseServeArgs(argv, io.env);
+  } catch (err) {
+    io.stderr.write(`pullguard serve: ${(err as Error).message}\nRun "pullguard serve --help" for usage.\n`);
+    return EXIT.USAGE;
+  }
+  if (options === 'help') {
+    io.stdout.write(SERVE_HELP);
+    return EXIT.OK;
+  }
+
+  let deps: EngineDeps;
+  let certs: Awaited<ReturnType<typeof ensureCertDir>>;
+  try {
+    deps = { config: options.configFile ? await loadConfigFile(options.configFile) : defaultConfig() };
+    certs = await ensureCertDir(options.certDir, { service: options.service, namespace: options.namespace });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CertificateError) {
+      io.stderr.write(`pullguard serve: ${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+
+  const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
+  const app = await build({
+    deps: () => deps,
+    https: reloader.tlsOptions(),
+    logger: { level: options.logLevel, base: { service: 'pullguard' } },
+  });
+  const log = app.log;
+  reloader.attach(app.server as unknown as import('node:tls').Server);
+  app.addHook('onClose', async () => reloader.close());
+
+  if (certs.generated) {
+    log.info(
+      { certDir: options.certDir, caFile: certs.caFile, sans: certs.info.sans, notAfter: certs.info.notAfter },
+      `generated a self-signed CA and serving certificate in ${options.certDir}; register ${certs.caFile} as the webhook caBundle`,
+    );
+  } else {
+    log.info({ certFile: certs.certFile, sans: certs.info.sans, notAfter: certs.info.notAfter }, 'using the serving certificate');
+  }
+  for (const w of certs.warnings) log.warn({ certFile: certs.certFile }, w);
+  if (!options.kubeconfig) {
+    log.warn({}, 'no cluster data: pull secrets and namespace labels are not read; only image references are checked');
+  }
+
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    reloader.close();
+    io.stderr.write(`pullguard serve: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`);
+    return EXIT.FAILED;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping: no new connections, finishing reviews in flight');
+      app.close().then(
+        () => {
+          log.info({}, 'stopped');
+          resolve(EXIT.OK);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          resolve(EXIT.FAILED);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The configuration file shared by `pullguard serve` and `pullguard check`: its JSON schema (validated
+ * with ajv, which also fills in the defaults) and its TypeScript shape. Every key and its default is
+ * documented in manifests/config.example.yaml; a test keeps the two in step.
+ */
+import type { Action } from '../checks/codes.js';
+
+export type Mode = 'enforce' | 'warn' | 'off';
+export type FailurePolicy = 'warn' | 'deny';
+
+export interface RegistrySettings {
+  /** PEM bundle of extra CAs trusted for this registry. */
+  readonly caFile?: string;
+  /** Speak plain HTTP (for a local registry without TLS). */
+  readonly insecureHttp?: boolean;
+}
+
+export interface Config {
+  readonly mode: Mode;
+  readonly actions: Readonly<Partial<Record<string, Action>>>;
+  readonly exemptions: { readonly namespaces: readonly string[]; readonly images: readonly string[] };
+  readonly failurePolicy: FailurePolicy;
+  /** kubelet credential-provider `matchImages` patterns: registries nodes authenticate themselves. */
+  readonly nodeCredentialProviders: readonly string[];
+  /** Registries known to need credentials (same pattern syntax), for offline checks. */
+  readonly privateRegistries: readonly string[];
+  readonly credentials: { readonly expiringWindowSeconds: number };
+  readonly registries: Readonly<Record<string, RegistrySettings>>;
+  readonly timeouts: {
+    /** Subtracted from the API server's `?timeout=` to leave time to answer. */
+    readonly admissionMarginMs: number;
+    /** Used when the request carries no `?timeout=` (the CLI, or a hand-made request). */
+    readonly defaultBudgetMs: number;
+    /** Upper bound on any single registry request. */
+    readonly registryRequestMs: number;
+  };
+}
+
+/** Finding code pattern: the table in src/checks/codes.ts is checked separately, for a better message. */
+const ACTION = { type: 'string', enum: ['deny', 'warn', 'off'] } as const;
+const PATTERN_LIST = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] } as const;
+
+export const CONFIG_SCHEMA = {
+  $id: 'https://pullguard.io/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mode: { type: 'string', enum: ['enforce', 'warn', 'off'], default: 'enforce' },
+    actions: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Z][A-Z0-9_]*$' },
+      additionalProperties: ACTION,
+      default: {},
+    },
+    exemptions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        namespaces: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }, default: [] },
+        images: PATTERN_LIST,
+      },
+      default: {},
+    },
+    failurePolicy: { type: 'string', enum: ['warn', 'deny'], default: 'warn' },
+    nodeCredentialProviders: PATTERN_LIST,
+    privateRegistries: PATTERN_LIST,
+    credentials: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { expiringWindowSeconds: { type: 'integer', minimum: 0, maximum: 604800, default: 3600 } },
+      default: {},
+    },
+    registries: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { caFile: { type: 'string', minLength: 1 }, insecureHttp: { type: 'boolean' } },
+      },
+      default: {},
+    },
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        admissionMarginMs: { type: 'integer', minimum: 0, maximum: 10000, default: 1000 },
+        defaultBudgetMs: { type: 'integer', minimum: 100, maximum: 300000, default: 8000 },
+        registryRequestMs: { type: 'integer', minimum: 100, maximum: 60000, default: 4000 },
+      },
+      default: {},
+    },
+  },
+} as const;

@@ -1,0 +1,129 @@
+/**
+ * The webhook's HTTP application: a `build(opts)` factory with every dependency injected, so tests
+ * drive it with `inject()` and the `serve` command wires the real adapters.
+ *
+ *   POST /validate   AdmissionReview admission.k8s.io/v1 in, AdmissionReview out
+ *   GET  /healthz    the process is alive
+ *   GET  /readyz     the process can decide (cluster informers synced, when configured)
+ *
+ * The API server speaks HTTP/1.1 with keep-alive to webhooks (it pins ALPN to http/1.1), so there is
+ * no HTTP/2 here; keep-alive is left on and the per-request path does no I/O of its own.
+ */
+import type { SecureContextOptions } from 'node:tls';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { EngineDeps } from '../checks/engine.js';
+import type { Mode } from '../config/schema.js';
+import { handleRequest, type DecisionRecord } from '../admission/handle.js';
+import { errored } from '../admission/response.js';
+import { parseReview, uidOf } from '../admission/review.js';
+import { fromFastifyError, httpError } from './errors.js';
+
+/**
+ * Two of the largest objects etcd stores (its default --max-request-bytes is 1.5 MiB) travel in one
+ * review on UPDATE (`object` and `oldObject`). etcd holds protobuf; the same object as JSON is larger,
+ * so allow twice that per object, plus room for the envelope: 2 × 2 × 1.5 MiB + 1 MiB = 7 MiB.
+ */
+export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
+
+/** The API server's default webhook timeout (admissionregistration/v1 timeoutSeconds default). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface Readiness {
+  /** null when ready, else why not. */
+  notReadyReason(): string | null;
+}
+
+export interface AppOptions {
+  /** Engine dependencies; a function so that a reloaded configuration applies to the next review. */
+  readonly deps: () => EngineDeps;
+  /** The namespace's `pullguard.io/mode` label, when known. */
+  readonly namespaceMode?: (namespace: string) => Mode | undefined;
+  readonly readiness?: Readiness;
+  /** Called once per decision (metrics). */
+  readonly onDecision?: (record: DecisionRecord, durationMs: number) => void;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** TLS options (cert, key, …); null or absent serves plain HTTP (tests, behind a TLS proxy). */
+  readonly https?: SecureContextOptions | null;
+  /** Clock, for deadlines. */
+  readonly now?: () => number;
+}
+
+/**
+ * Parse the API server's `?timeout=10s` (a Go duration; the API server writes whole seconds).
+ * Returns milliseconds, or null when absent or unparsable.
+ */
+export function parseTimeout(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000;
+  return Number.isFinite(n) ? n * unit : null;
+}
+
+export async function build(opts: AppOptions): Promise<FastifyInstance> {
+  const now = opts.now ?? Date.now;
+  const serverOptions: FastifyServerOptions & { https?: unknown } = {
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    disableRequestLogging: true,
+    // Kubernetes API server retries on connection errors; idle keep-alive sockets are closed at shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  };
+  // The API server only speaks HTTP/1.1 to webhooks; offering h2 would buy nothing.
+  if (opts.https) serverOptions.https = { ...opts.https, ALPNProtocols: ['http/1.1'] };
+  const app = Fastify(serverOptions as FastifyServerOptions);
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const body = fromFastifyError(err);
+    if (body.statusCode >= 500) request.log.error({ err }, 'request failed');
+    // A request that got as far as a parsed body with a uid still deserves an AdmissionReview answer.
+    const uid = uidOf(request.body);
+    if (uid !== '' && body.statusCode < 500) return reply.code(200).send(errored(uid, body.statusCode, body.message));
+    return reply.code(body.statusCode).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(httpError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const reason = opts.readiness?.notReadyReason() ?? null;
+    if (reason !== null) return reply.code(503).send({ status: 'not ready', reason });
+    return { status: 'ready' };
+  });
+
+  app.post(
+    '/validate',
+    { schema: { querystring: { type: 'object', properties: { timeout: { type: 'string' } } } } },
+    async (request, reply) => {
+      const started = now();
+      const parsed = parseReview(request.body);
+      if (!parsed.ok) {
+        const message = `not an AdmissionReview admission.k8s.io/v1: ${parsed.problems.join('; ')}`;
+        if (parsed.uid === '') return reply.code(400).send(httpError('REVIEW_INVALID', message));
+        return errored(parsed.uid, 400, message);
+      }
+      const deps = opts.deps();
+      const budget = parseTimeout((request.query as Record<string, unknown>)['timeout']);
+      const deadline =
+        budget === null
+          ? started + deps.config.timeouts.defaultBudgetMs
+          : started + Math.max(0, budget - deps.config.timeouts.admissionMarginMs);
+      const req = parsed.review.request;
+      const handled = await handleRequest(req, {
+        deps,
+        deadline,
+        namespaceMode: opts.namespaceMode?.(req.namespace ?? ''),
+      });
+      const durationMs = now() - started;
+      const { record } = handled;
+      if (record.verdict === 'error') request.log.error({ ...record, durationMs }, 'review failed');
+      else request.log.info({ ...record, durationMs }, 'review');
+      opts.onDecision?.(record, durationMs);
+      return handled.response;
+    },
+  );
+  return app;
+}

@@ -1,0 +1,144 @@
+import t from 'tap';
+import { PassThrough, Readable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process with captured streams. */
+export async function run(argv: string[], stdinText = '', env: Record<string, string> = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const io: Io = { stdout, stderr, stdin: Readable.from([stdinText]), env, stdoutIsTTY: false };
+  const code = await main(argv, io);
+  return { code, stdout: out, stderr: err };
+}
+
+const FIXTURES = 'test/fixtures/manifests';
+
+t.test('json report for a multi-document file: exact sources, lines and findings', async (t) => {
+  const r = await run(['check', '--output', 'json', `${FIXTURES}/mixed.yaml`]);
+  t.equal(r.code, 1, 'something would be denied');
+  t.equal(r.stderr, '');
+  const report = JSON.parse(r.stdout);
+  t.same(report.summary, { objects: 2, images: 3, deny: 1, warn: 0, skipped: 1 });
+  const [deploy, cron] = report.objects;
+  t.match(deploy, {
+    source: `${FIXTURES}/mixed.yaml:9`,
+    kind: 'Deployment',
+    namespace: 'shop',
+    name: 'web',
+    verdict: 'deny',
+  });
+  t.same(deploy.images[0], {
+    container: 'migrate',
+    field: 'spec.template.spec.initContainers[0].image',
+    line: 19,
+    reference: 'ghcr.io/acme/migrate:1.0',
+    valid: true,
+    registry: 'ghcr.io',
+    repository: 'ghcr.io/acme/migrate',
+    tag: '1.0',
+    digest: null,
+    credentials: [],
+  });
+  t.match(deploy.images[1], { container: 'app', reference: 'ghcr.io/Acme/Web:2.1', valid: false, registry: null, repository: null, tag: null, digest: null, line: 22 });
+  t.equal(deploy.findings.length, 1);
+  t.match(deploy.findings[0], { code: 'IMAGE_REFERENCE_INVALID', action: 'deny', container: 'app', field: 'spec.template.spec.containers[0].image', line: 22, image: 'ghcr.io/Acme/Web:2.1' });
+  t.match(cron, { source: `${FIXTURES}/mixed.yaml:24`, kind: 'CronJob', namespace: 'default', name: 'nightly', verdict: 'allow', findings: [] });
+  t.match(cron.images[0], { registry: 'docker.io', repository: 'docker.io/library/busybox', tag: null, digest: 'sha256:' + '1'.repeat(64) });
+});
+
+t.test('List objects in JSON, with the line of each item', async (t) => {
+  const r = await run(['check', '-o', 'json', '--namespace', 'team', `${FIXTURES}/list.json`]);
+  t.equal(r.code, 1);
+  const report = JSON.parse(r.stdout);
+  t.same(
+    report.objects.map((o: any) => [o.source, o.namespace, o.name, o.verdict]),
+    [
+      [`${FIXTURES}/list.json:5`, 'team', 'a', 'allow'],
+      [`${FIXTURES}/list.json:11`, 'team', 'b', 'deny'],
+    ],
+  );
+  t.match(report.objects[0].images[0], { repository: 'docker.io/library/nginx', tag: 'latest' });
+});
+
+t.test('directories are searched recursively; stdin with -', async (t) => {
+  const dir = await run(['check', '-o', 'json', FIXTURES]);
+  t.equal(JSON.parse(dir.stdout).summary.objects, 4);
+  const stdin = await run(['check', '-o', 'json', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: "redis:7"}]}\n');
+  t.equal(stdin.code, 0);
+  t.equal(JSON.parse(stdin.stdout).objects[0].source, '<stdin>:1');
+});
+
+t.test('text output: grouped by object, one summary line, no colour off a TTY', async (t) => {
+  const r = await run(['check', `${FIXTURES}/mixed.yaml`]);
+  t.equal(r.code, 1);
+  t.notMatch(r.stdout, /\x1b\[/);
+  const lines = r.stdout.trimEnd().split('\n');
+  t.equal(lines[0], `DENY Deployment shop/web (${FIXTURES}/mixed.yaml:9)`);
+  t.match(lines[1], /^  ✗ IMAGE_REFERENCE_INVALID line 22: container "app": image "ghcr.io\/Acme\/Web:2.1"/);
+  t.equal(lines.at(-1), '2 objects, 3 images checked: 1 would be denied, 0 warnings (1 document without images skipped)');
+});
+
+t.test('--mode warn turns denials into warnings and exit 0', async (t) => {
+  const r = await run(['check', '--mode', 'warn', '-o', 'json', `${FIXTURES}/mixed.yaml`]);
+  t.equal(r.code, 0);
+  t.same(JSON.parse(r.stdout).summary, { objects: 2, images: 3, deny: 0, warn: 1, skipped: 1 });
+});
+
+t.test('exit 2 with file and line for unparsable YAML and unreadable input', async (t) => {
+  const broken = await run(['check', 'test/fixtures/manifests-broken.yaml']);
+  t.equal(broken.code, 2);
+  t.match(broken.stderr, /^pullguard check: test\/fixtures\/manifests-broken.yaml:8:\d+: /);
+  const missing = await run(['check', 'no/such/file.yaml']);
+  t.equal(missing.code, 2);
+  t.equal(missing.stderr, 'pullguard check: no/such/file.yaml: no such file or directory\n');
+  const scalar = await run(['check', '-'], 'just a string\n');
+  t.equal(scalar.code, 2);
+  t.equal(scalar.stderr, 'pullguard check: <stdin>:1:1: the document is a string, not a Kubernetes object\n');
+});
+
+t.test('usage errors: exit 2 with a pointer to --help', async (t) => {
+  const cases = [
+    { argv: ['check'], stderr: /name at least one file/ },
+    { argv: ['check', '--output', 'xml', 'x'], stderr: /--output must be one of text, json, not "xml"/ },
+    { argv: ['check', '--bogus', 'x'], stderr: /Unknown option '--bogus'/ },
+    { argv: ['check', '--mode', 'off', 'x'], stderr: /--mode must be enforce or warn/ },
+    { argv: ['frobnicate'], stderr: /unknown command "frobnicate"/ },
+  ];
+  for (const c of cases) {
+    const r = await run(c.argv);
+    t.equal(r.code, 2, c.argv.join(' '));
+    t.match(r.stderr, c.stderr, c.argv.join(' '));
+  }
+});
+
+t.test('--help for each command', async (t) => {
+  for (const cmd of [[], ['check'], ['serve'], ['certs']]) {
+    const r = await run([...cmd, '--help']);
+    t.equal(r.code, 0, cmd.join(' ') || 'main');
+    t.match(r.stdout, /^Usage: pullguard/);
+  }
+});
+
+t.test('--config is honoured, and an invalid config is exit 2 naming the problem', async (t) => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(`${tmpdir()}/pullguard-check-`);
+  await writeFile(`${dir}/warn.yaml`, 'actions:\n  IMAGE_REFERENCE_INVALID: warn\n');
+  await writeFile(`${dir}/bad.yaml`, 'mode: sometimes\nactions:\n  NOT_A_CODE: deny\n');
+  const warn = await run(['check', '-c', `${dir}/warn.yaml`, `${FIXTURES}/mixed.yaml`]);
+  t.equal(warn.code, 0);
+  const bad = await run(['check', '-c', `${dir}/bad.yaml`, `${FIXTURES}/mixed.yaml`]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /mode: must be one of "enforce", "warn", "off"/);
+});

@@ -1,0 +1,53 @@
+import t from 'tap';
+import { ConfigError, defaultConfig, parseConfig, loadConfigFile } from '../../src/config/load.js';
+
+t.test('defaults', async (t) => {
+  t.same(defaultConfig(), {
+    mode: 'enforce',
+    actions: {},
+    exemptions: { namespaces: [], images: [] },
+    failurePolicy: 'warn',
+    nodeCredentialProviders: [],
+    privateRegistries: [],
+    credentials: { expiringWindowSeconds: 3600 },
+    registries: {},
+    timeouts: { admissionMarginMs: 1000, defaultBudgetMs: 8000, registryRequestMs: 4000 },
+  });
+});
+
+t.test('the core shape parses', async (t) => {
+  const c = parseConfig(
+    'mode: warn\nactions:\n  IMAGE_REFERENCE_INVALID: warn\nexemptions:\n  namespaces: [kube-system]\n  images: ["registry.internal.example/*"]\nfailurePolicy: deny\n',
+    'x.yaml',
+  );
+  t.match(c, { mode: 'warn', actions: { IMAGE_REFERENCE_INVALID: 'warn' }, exemptions: { namespaces: ['kube-system'], images: ['registry.internal.example/*'] }, failurePolicy: 'deny' });
+});
+
+t.test('every problem is reported with its path', async (t) => {
+  const cases: { name: string; text: string; problems: string[] }[] = [
+    {
+      name: 'several problems at once',
+      text: 'mode: sometimes\nfailurePolicy: maybe\nbogus: 1\n',
+      problems: ['(top level): unknown key "bogus"', 'mode: must be one of "enforce", "warn", "off"', 'failurePolicy: must be one of "warn", "deny"'],
+    },
+    { name: 'unknown finding code', text: 'actions:\n  IMAGE_TYPO: deny\n', problems: ['actions.IMAGE_TYPO: unknown finding code (see docs/findings.md)'] },
+    { name: 'bad action', text: 'actions:\n  IMAGE_REFERENCE_INVALID: block\n', problems: ['actions.IMAGE_REFERENCE_INVALID: must be one of "deny", "warn", "off"'] },
+    { name: 'not a code at all', text: 'actions:\n  lower: deny\n', problems: ['actions: key "lower" is not a finding code'] },
+    { name: 'bad namespace', text: 'exemptions:\n  namespaces: [Kube_System]\n', problems: ['exemptions.namespaces.0: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },
+    { name: 'YAML syntax', text: 'mode: [\n', problems: ['line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
+    { name: 'duplicate key', text: 'mode: warn\nmode: off\n', problems: ['line 2, column 1: Map keys must be unique'] },
+  ];
+  for (const c of cases) {
+    try {
+      parseConfig(c.text, 'p.yaml');
+      t.fail(`${c.name}: no error`);
+    } catch (err) {
+      t.type(err, ConfigError, c.name);
+      t.same([...(err as ConfigError).problems].sort(), [...c.problems].sort(), c.name);
+    }
+  }
+});
+
+t.test('a missing file says so', async (t) => {
+  await t.rejects(loadConfigFile('/no/such/config.yaml'), { problems: ['file not found'], message: /invalid configuration \/no\/such\/config.yaml/ });
+});

@@ -1,0 +1,19 @@
+// docs/findings.md is the one place users look codes up: every code in src/checks/codes.ts must be in
+// its table with the same default action, and the table must not list codes that do not exist.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { FINDINGS, FINDING_CODES } from '../../src/checks/codes.js';
+
+const doc = readFileSync('docs/findings.md', 'utf8');
+const rows = new Map<string, string>();
+for (const m of doc.matchAll(/^\| `([A-Z_]+)` \| (deny|warn)[^|]*\|/gm)) rows.set(m[1] as string, m[2] as string);
+
+t.test('every finding code is documented with its default action', async (t) => {
+  for (const code of FINDING_CODES) {
+    t.equal(rows.get(code), FINDINGS[code].defaultAction, code);
+  }
+});
+
+t.test('the docs list no code that does not exist', async (t) => {
+  t.same([...rows.keys()].filter((c) => !(FINDING_CODES as string[]).includes(c)), []);
+});
