@@ -64,17 +64,37 @@ export function subjectOf(request: AdmissionRequest): Subject {
   const meta = metadataOf(request.object);
   const { group, kind } = request.kind;
   const name = request.name || str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '');
+  const controller = group === '' && kind === 'Pod' ? controllerOf(request.object) : undefined;
   const subject: Subject = {
     group,
     kind,
     namespace: request.namespace || str(meta['namespace']),
     name,
     object: request.object,
+    ...(controller ? { controller } : {}),
   };
   if (request.operation === 'UPDATE' && request.oldObject) {
     return { ...subject, previousImages: imagesOf(request.oldObject, group, kind) };
   }
   return subject;
+}
+
+/**
+ * Controllers whose Pods are admitted under the controller's identity: a denial only shows as a
+ * FailedCreate event on the owner, and warnings are read by nobody (../shared/notes/admission.md).
+ */
+export const CONTROLLER_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'Job', 'StatefulSet', 'DaemonSet', 'ReplicationController']);
+
+/** The kind of the Pod's controlling owner, when it is one of CONTROLLER_KINDS. */
+export function controllerOf(object: unknown): string | undefined {
+  const owners = metadataOf(object)['ownerReferences'];
+  if (!Array.isArray(owners)) return undefined;
+  for (const o of owners as unknown[]) {
+    if (typeof o !== 'object' || o === null) continue;
+    const owner = o as Record<string, unknown>;
+    if (owner['controller'] === true && typeof owner['kind'] === 'string' && CONTROLLER_KINDS.has(owner['kind'])) return owner['kind'];
+  }
+  return undefined;
 }
 
 function describeObject(s: Subject): string {
@@ -92,7 +112,8 @@ export function respond(uid: string, subject: Subject, outcome: Outcome): Admiss
   const { verdict, decided } = outcome.decision;
   const codes = decided.map((d) => d.finding.code);
   const extras = {
-    warnings: warningLines(decided.filter((d) => d.action === 'warn')),
+    // Nobody reads warnings on a controller's Pods; the audit annotations still record them.
+    warnings: subject.controller ? [] : warningLines(decided.filter((d) => d.action === 'warn')),
     auditAnnotations: auditAnnotations(verdict, codes),
   };
   if (verdict === 'deny') {

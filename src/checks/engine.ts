@@ -27,6 +27,11 @@ export interface Subject {
    * relabelling or deleting is never blocked by a problem that was already there.
    */
   readonly previousImages?: ReadonlySet<string>;
+  /**
+   * Kind of the controller that created this Pod (ReplicaSet, Job, …), when it was. Its template was
+   * already checked where the user saw the answer, so the registry step answers from its cache only.
+   */
+  readonly controller?: string;
 }
 
 /** One valid image, ready for the credential and registry checks. */

@@ -6,8 +6,11 @@
 import { parseArgs } from 'node:util';
 import { CertificateError, CertificateReloader, DEFAULT_NAMESPACE, DEFAULT_SERVICE, ensureCertDir } from '../certs/index.js';
 import type { EngineDeps } from '../checks/engine.js';
+import type { Config } from '../config/schema.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import { ConfigWatcher } from '../config/watch.js';
 import { build } from '../server/app.js';
+import { buildMetricsApp, createMetrics } from '../server/metrics.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 export const SERVE_HELP = `Usage: pullguard serve [options]
@@ -21,7 +24,12 @@ Options:
                            them (default certs/). When it holds neither, a CA and a serving
                            certificate are generated there (ca.crt is the caBundle to register).
                            Changed files are reloaded without a restart.
-  -c, --config FILE        policy configuration (YAML; see manifests/config.example.yaml)
+  -c, --config FILE        policy configuration (YAML; see manifests/config.example.yaml).
+                           A valid change to the file applies without a restart; an invalid
+                           one is refused and logged, and the running configuration is kept.
+      --metrics-listen HOST:PORT
+                           plain-HTTP address for GET /metrics (Prometheus; default
+                           0.0.0.0:9090; "off" disables it)
       --kubeconfig FILE    cluster access for pull secrets and namespaces (not used yet: the
                            webhook runs without cluster data and says so at start-up)
       --service NAME       Service name for generated certificates (default ${DEFAULT_SERVICE})
@@ -35,6 +43,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
+  readonly metrics: { host: string; port: number } | null;
   readonly certDir: string;
   readonly configFile: string | undefined;
   readonly kubeconfig: string | undefined;
@@ -44,10 +53,10 @@ export interface ServeOptions {
 }
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT`. */
-export function parseListen(value: string): { host: string; port: number } {
+export function parseListen(value: string, flag = '--listen'): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 0 || port > 65535) throw new UsageError(`--listen must be HOST:PORT (for example 0.0.0.0:8443), not "${value}"`);
+  if (!m || port < 0 || port > 65535) throw new UsageError(`${flag} must be HOST:PORT (for example 0.0.0.0:8443), not "${value}"`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
@@ -58,6 +67,7 @@ export function parseServeArgs(argv: string[], env: Readonly<Record<string, stri
     strict: true,
     options: {
       listen: { type: 'string', short: 'l', default: '0.0.0.0:8443' },
+      'metrics-listen': { type: 'string', default: '0.0.0.0:9090' },
       'cert-dir': { type: 'string', default: 'certs' },
       config: { type: 'string', short: 'c' },
       kubeconfig: { type: 'string' },
@@ -75,6 +85,7 @@ export function parseServeArgs(argv: string[], env: Readonly<Record<string, stri
   }
   return {
     ...parseListen(values.listen),
+    metrics: values['metrics-listen'] === 'off' ? null : parseListen(values['metrics-listen'], '--metrics-listen'),
     certDir: values['cert-dir'],
     configFile: values.config,
     kubeconfig: values.kubeconfig,
@@ -97,10 +108,10 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     return EXIT.OK;
   }
 
-  let deps: EngineDeps;
+  let initialConfig: Config;
   let certs: Awaited<ReturnType<typeof ensureCertDir>>;
   try {
-    deps = { config: options.configFile ? await loadConfigFile(options.configFile) : defaultConfig() };
+    initialConfig = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
     certs = await ensureCertDir(options.certDir, { service: options.service, namespace: options.namespace });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CertificateError) {
@@ -110,15 +121,35 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
+  const metrics = createMetrics();
+  // Engine dependencies are rebuilt as a whole when the configuration changes, and each review reads
+  // them once: a review never sees half of an old and half of a new configuration.
+  let deps: EngineDeps = { config: initialConfig };
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
   const app = await build({
     deps: () => deps,
     https: reloader.tlsOptions(),
     logger: { level: options.logLevel, base: { service: 'pullguard' } },
+    onDecision: (record, durationMs) => metrics.observeDecision(record, durationMs),
   });
   const log = app.log;
-  reloader.attach(app.server as unknown as import('node:tls').Server);
+  reloader.setLogger(log);
+  reloader.attach(app.server);
   app.addHook('onClose', async () => reloader.close());
+  if (options.configFile) {
+    const watcher = await new ConfigWatcher({
+      file: options.configFile,
+      initial: initialConfig,
+      logger: log,
+      onApplied: (config) => {
+        deps = { ...deps, config };
+        metrics.reloads.inc({ result: 'applied' });
+      },
+      onRejected: () => metrics.reloads.inc({ result: 'rejected' }),
+    }).start();
+    app.addHook('onClose', async () => watcher.close());
+  }
+  const metricsApp = options.metrics ? await buildMetricsApp(metrics.registry) : null;
 
   if (certs.generated) {
     log.info(
@@ -135,9 +166,10 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
 
   try {
     await app.listen({ host: options.host, port: options.port });
+    if (metricsApp && options.metrics) await metricsApp.listen(options.metrics);
   } catch (err) {
-    reloader.close();
-    io.stderr.write(`pullguard serve: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`);
+    await app.close();
+    io.stderr.write(`pullguard serve: cannot listen: ${(err as Error).message}\n`);
     return EXIT.FAILED;
   }
 
@@ -147,7 +179,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping: no new connections, finishing reviews in flight');
-      app.close().then(
+      Promise.all([app.close(), metricsApp?.close()]).then(
         () => {
           log.info({}, 'stopped');
           resolve(EXIT.OK);

@@ -1,0 +1,66 @@
+/**
+ * Prometheus metrics (prom-client) and the plain-HTTP server that exposes them. Metrics live on their own
+ * port (default 9090) so Prometheus can scrape without the webhook's certificate, and so scraping never
+ * competes with admission traffic for the webhook's connections.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { DecisionRecord } from '../admission/handle.js';
+
+/** Admission latency buckets (seconds): cached decisions take well under a millisecond, registry lookups up to the deadline. */
+export const REVIEW_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface WebhookMetrics {
+  readonly registry: Registry;
+  observeDecision(record: DecisionRecord, durationMs: number): void;
+  reloads: Counter<'result'>;
+}
+
+export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}): WebhookMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'pullguard_' });
+  const reviews = new Counter({
+    name: 'pullguard_admission_reviews_total',
+    help: 'Admission reviews answered, by object kind, operation and verdict (allow, warn, deny, error).',
+    labelNames: ['kind', 'operation', 'verdict', 'dry_run'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'pullguard_admission_review_duration_seconds',
+    help: 'Time from receiving an admission review to answering it.',
+    labelNames: ['kind', 'verdict'] as const,
+    buckets: REVIEW_DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const findings = new Counter({
+    name: 'pullguard_findings_total',
+    help: 'Findings in admission answers, by finding code (see docs/findings.md).',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'pullguard_config_reloads_total',
+    help: 'Configuration reloads, by result (applied, rejected).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    reloads,
+    observeDecision(record, durationMs) {
+      reviews.inc({ kind: record.kind, operation: record.operation, verdict: record.verdict, dry_run: String(record.dryRun) });
+      duration.observe({ kind: record.kind, verdict: record.verdict }, durationMs / 1000);
+      for (const code of record.findings) findings.inc({ code });
+    },
+  };
+}
+
+/** `GET /metrics` in the Prometheus text format, over plain HTTP. */
+export async function buildMetricsApp(registry: Registry): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+  return app;
+}
