@@ -25,6 +25,81 @@ export const FINDINGS = {
     undecided: true,
     summary: 'The object is of a kind that carries a pod template, but no pod spec could be read from it; nothing was checked.',
   },
+  PULL_SECRET_NOT_FOUND: {
+    defaultAction: 'warn',
+    undecided: false,
+    summary: "An imagePullSecrets entry (of the pod or its ServiceAccount) names a Secret that does not exist in the pod's namespace; the kubelet pulls without it.",
+  },
+  PULL_SECRET_UNUSABLE: {
+    defaultAction: 'warn',
+    undecided: false,
+    summary: 'A pull secret has a type or data key the kubelet does not read (it reads only kubernetes.io/dockerconfigjson with .dockerconfigjson, or kubernetes.io/dockercfg with .dockercfg); it is silently ignored.',
+  },
+  PULL_SECRET_MALFORMED: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'A pull secret of a type the kubelet reads holds data it cannot parse; every image pull of the pod fails.',
+  },
+  PULL_SECRET_EXPIRED: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'A credential matching the image is an expired registry token (ECR); the pull fails unless another credential serves the image (then the finding carries actionHint warn).',
+  },
+  PULL_SECRET_EXPIRING: {
+    defaultAction: 'warn',
+    undecided: false,
+    summary: 'A credential matching the image is a registry token (ECR) that expires within the configured window; pulls after that fail.',
+  },
+  REGISTRY_AUTH_REQUIRED: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'The image is on a registry that always requires authentication (ECR, ACR, or a configured private registry), and no pull secret, node docker config or node credential provider covers it.',
+  },
+  IMAGE_REPOSITORY_NOT_FOUND: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'The registry answered that the repository does not exist (NAME_UNKNOWN, or tags/list says so); the pull fails with ErrImagePull.',
+  },
+  IMAGE_TAG_NOT_FOUND: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'The repository exists but has no such tag (MANIFEST_UNKNOWN); the message names the nearest existing tags when the registry lists them.',
+  },
+  IMAGE_DIGEST_NOT_FOUND: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'The image is pinned by digest and the repository has no manifest with that digest; the pull fails.',
+  },
+  IMAGE_PLATFORM_MISSING: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: "The image is a multi-platform index that lists no entry for a platform the pod's nodes need; the pull fails there with \"no match for platform in manifest\".",
+  },
+  REGISTRY_AUTH_REJECTED: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'The registry (or its token service) rejected every credential the kubelet would offer, or said the token has expired; the pull fails with an authorization error.',
+  },
+  REGISTRY_ACCESS_DENIED: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'The credentials are valid but may not pull this repository (DENIED, e.g. ECR ecr:BatchGetImage missing, or a token without pull scope); the pull fails.',
+  },
+  REGISTRY_UNREACHABLE: {
+    defaultAction: 'warn',
+    undecided: true,
+    summary: 'The registry could not be asked within the deadline (DNS, connection, TLS, timeout, 5xx, or its circuit is open); the image was not verified.',
+  },
+  REGISTRY_RATE_LIMITED: {
+    defaultAction: 'warn',
+    undecided: true,
+    summary: 'The registry answered 429 TOOMANYREQUESTS to the check; the image was not verified (and node pulls may hit the same limit).',
+  },
+  IMAGE_UNVERIFIED: {
+    defaultAction: 'warn',
+    undecided: true,
+    summary: 'The registry answered, but not in a way that decides the pull (an ECR pull-through-cache prefix, an unexpected status, or node credentials that the check cannot use).',
+  },
 } as const satisfies Record<string, FindingSpec>;
 
 export type FindingCode = keyof typeof FINDINGS;

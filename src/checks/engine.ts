@@ -9,6 +9,7 @@
  * leave out (offline, no cluster).
  */
 import type { Config, Mode } from '../config/schema.js';
+import type { ImageCredentials } from '../credentials/resolve.js';
 import type { ImageReference } from '../reference/types.js';
 import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
 import { extractWorkload, isCarrier } from '../workload/extract.js';
@@ -41,24 +42,31 @@ export interface ValidImage {
 }
 
 /**
- * The credentials step (src/credentials): which credentials the kubelet would offer each image, and
- * what is wrong with the pull secrets. Returns one report list per image, in the order given.
+ * The credentials step (src/checks/credentials.ts): which credentials the kubelet would offer each
+ * image, and what is wrong with the pull secrets. Returns one entry per image, in the order given.
  */
 export interface CredentialStep {
   resolve(input: {
     readonly subject: Subject;
     readonly podSpec: Readonly<Record<string, unknown>>;
     readonly images: readonly ValidImage[];
-  }): { readonly credentials: readonly (readonly CredentialSourceReport[])[]; readonly findings: readonly Finding[]; readonly secrets?: readonly unknown[] };
+  }): CredentialResult;
 }
 
-/** The registry step (src/registry): asks registries, within the deadline, and reports findings. */
+export interface CredentialResult {
+  /** Per image: its credentials in kubelet order (values kept in memory only, never printed). */
+  readonly images: readonly ImageCredentials[];
+  readonly findings: readonly Finding[];
+}
+
+/** The registry step (src/checks/registry.ts): asks registries, within the deadline. */
 export interface RegistryStep {
   check(input: {
     readonly subject: Subject;
     readonly images: readonly ValidImage[];
     readonly podSpec: Readonly<Record<string, unknown>>;
-    readonly credentialState: unknown;
+    /** Same order as `images`; absent when no credential step ran. */
+    readonly credentials: readonly ImageCredentials[] | undefined;
     readonly deadline: number;
   }): Promise<readonly Finding[]>;
 }
@@ -131,18 +139,19 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
     if (ref) valid.push({ use, ref });
   }
 
-  let credentialState: unknown = undefined;
+  let credentials: readonly ImageCredentials[] | undefined;
   if (deps.credentials && valid.length > 0) {
     const result = deps.credentials.resolve({ subject, podSpec: site.spec, images: valid });
+    credentials = result.images;
+    const byUse = new Map(reports.map((r) => [r.use, r]));
     valid.forEach((v, i) => {
-      const report = reports.find((r) => r.use === v.use);
-      if (report) report.credentials = [...(result.credentials[i] ?? [])];
+      const report = byUse.get(v.use);
+      if (report) report.credentials = [...(result.images[i]?.sources ?? [])];
     });
     findings.push(...result.findings);
-    credentialState = result;
   }
   if (deps.registry && valid.length > 0) {
-    findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: site.spec, credentialState, deadline })));
+    findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: site.spec, credentials, deadline })));
   }
   return { carrier: true, problem: null, images: reports, findings, unchanged, exempt };
 }

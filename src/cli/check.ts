@@ -8,6 +8,8 @@ import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
 import { groupOf, isCarrier } from '../workload/extract.js';
 import { ManifestError, parseManifests, type ManifestObject } from '../workload/manifests.js';
+import { credentialStep } from '../checks/credentials.js';
+import { clusterViewFor, readDockerConfig } from './credentials.js';
 import { InputError, readInputs } from './inputs.js';
 import { buildReport, objectEntry, renderText, type ObjectEntry, type Report } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
@@ -23,6 +25,14 @@ Options:
   -c, --config FILE       policy configuration (the same file the webhook uses)
   -n, --namespace NS      namespace for objects that name none (default: default)
       --mode MODE         override the configured mode: enforce or warn
+      --docker-config FILE
+                          a docker config.json whose credentials the nodes use
+                          (tried after pull secrets, as the kubelet does)
+      --kubeconfig FILE   read pull Secrets and ServiceAccounts from a cluster
+
+Pull credentials: Secrets and ServiceAccounts in the checked manifests are used as
+the kubelet would use them (namespace-aware). A referenced Secret is reported missing
+only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig.
   -h, --help              show this help
 
 Exit status: 0 nothing would be denied, 1 something would be denied,
@@ -38,6 +48,8 @@ interface CheckOptions {
   readonly configFile: string | undefined;
   readonly namespace: string;
   readonly mode: Mode | undefined;
+  readonly dockerConfig: string | undefined;
+  readonly kubeconfig: string | undefined;
 }
 
 function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
@@ -50,6 +62,8 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       config: { type: 'string', short: 'c' },
       namespace: { type: 'string', short: 'n', default: 'default' },
       mode: { type: 'string' },
+      'docker-config': { type: 'string' },
+      kubeconfig: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -67,6 +81,8 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
     configFile: values.config,
     namespace: values.namespace,
     mode: values.mode as Mode | undefined,
+    dockerConfig: values['docker-config'],
+    kubeconfig: values.kubeconfig,
   };
 }
 
@@ -107,6 +123,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   let config: Config;
   const objects: { source: string; manifest: ManifestObject }[] = [];
   let skipped = 0;
+  let deps: EngineDeps;
   try {
     options = parseCheckArgs(argv);
     if (options === 'help') {
@@ -119,6 +136,13 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
       skipped += docs.skipped.length;
       for (const manifest of docs.objects) objects.push({ source: input.source, manifest });
     }
+    const { state, problems } = await clusterViewFor(
+      objects.map((o) => o.manifest.object),
+      { defaultNamespace: options.namespace, kubeconfig: options.kubeconfig },
+    );
+    for (const p of problems) io.stderr.write(`pullguard check: ${p}\n`);
+    const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
+    deps = { config, credentials: credentialStep({ state, config, ...(dockerConfig ? { dockerConfig } : {}) }) };
   } catch (err) {
     if (err instanceof UsageError || err instanceof InputError || err instanceof ManifestError || err instanceof ConfigError) {
       io.stderr.write(`pullguard check: ${err.message}\n`);
@@ -131,7 +155,6 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     }
     throw err;
   }
-  const deps: EngineDeps = { config };
   const report = await checkObjects(objects, skipped, deps, {
     namespace: options.namespace,
     mode: options.mode,

@@ -9,6 +9,9 @@ import type { EngineDeps } from '../checks/engine.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import { ConfigWatcher } from '../config/watch.js';
+import { credentialStep } from '../checks/credentials.js';
+import { ClusterStore } from '../cluster/store.js';
+import { ClusterWatch, loadKubeConfig } from '../cluster/watch.js';
 import { build } from '../server/app.js';
 import { buildMetricsApp, createMetrics } from '../server/metrics.js';
 import { EXIT, UsageError, type Io } from './io.js';
@@ -30,8 +33,10 @@ Options:
       --metrics-listen HOST:PORT
                            plain-HTTP address for GET /metrics (Prometheus; default
                            0.0.0.0:9090; "off" disables it)
-      --kubeconfig FILE    cluster access for pull secrets and namespaces (not used yet: the
-                           webhook runs without cluster data and says so at start-up)
+      --kubeconfig FILE    cluster access for pull Secrets, ServiceAccounts and Namespace modes
+                           (list + watch). Inside a cluster the Pod's ServiceAccount is used
+                           when this is not given; elsewhere, without it, the webhook runs
+                           without cluster data and says so at start-up.
       --service NAME       Service name for generated certificates (default ${DEFAULT_SERVICE})
       --namespace NS       namespace for generated certificates (default $POD_NAMESPACE, else ${DEFAULT_NAMESPACE})
       --log-level LEVEL    fatal, error, warn, info (default), debug
@@ -121,16 +126,33 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
+  // Cluster data: --kubeconfig, else the Pod's ServiceAccount when running in a cluster, else none.
+  const kubeconfig = options.kubeconfig ?? (io.env['KUBERNETES_SERVICE_HOST'] ? 'in-cluster' : undefined);
+  let cluster: ClusterWatch | undefined;
+  if (kubeconfig) {
+    try {
+      cluster = new ClusterWatch({ kubeConfig: loadKubeConfig(kubeconfig), logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) } });
+    } catch (err) {
+      io.stderr.write(`pullguard serve: --kubeconfig ${kubeconfig}: ${(err as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+  }
+  const state = cluster?.store ?? new ClusterStore({ available: false });
+
   const metrics = createMetrics();
   // Engine dependencies are rebuilt as a whole when the configuration changes, and each review reads
   // them once: a review never sees half of an old and half of a new configuration.
-  let deps: EngineDeps = { config: initialConfig };
+  const makeDeps = (config: Config): EngineDeps => ({ config, credentials: credentialStep({ state, config }) });
+  let deps = makeDeps(initialConfig);
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
   const app = await build({
     deps: () => deps,
     https: reloader.tlsOptions(),
     logger: { level: options.logLevel, base: { service: 'pullguard' } },
     onDecision: (record, durationMs) => metrics.observeDecision(record, durationMs),
+    ...(cluster
+      ? { readiness: cluster, namespaceMode: (ns: string) => cluster.namespaces.mode(ns) }
+      : {}),
   });
   const log = app.log;
   reloader.setLogger(log);
@@ -142,7 +164,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       initial: initialConfig,
       logger: log,
       onApplied: (config) => {
-        deps = { ...deps, config };
+        deps = makeDeps(config);
         metrics.reloads.inc({ result: 'applied' });
       },
       onRejected: () => metrics.reloads.inc({ result: 'rejected' }),
@@ -160,8 +182,15 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     log.info({ certFile: certs.certFile, sans: certs.info.sans, notAfter: certs.info.notAfter }, 'using the serving certificate');
   }
   for (const w of certs.warnings) log.warn({ certFile: certs.certFile }, w);
-  if (!options.kubeconfig) {
-    log.warn({}, 'no cluster data: pull secrets and namespace labels are not read; only image references are checked');
+  if (cluster) {
+    log.info({ kubeconfig }, 'watching pull Secrets, ServiceAccounts and Namespaces; ready once listed');
+    cluster.start();
+    app.addHook('onClose', async () => cluster.stop());
+  } else {
+    log.warn(
+      {},
+      'no cluster data (no --kubeconfig, not in a cluster): pull secrets, ServiceAccounts and namespace modes are not read',
+    );
   }
 
   try {

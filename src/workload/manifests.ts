@@ -74,7 +74,9 @@ export function parseManifests(text: string, source: string): ManifestDocuments 
   for (const doc of docs as Document.Parsed[]) {
     const problem = doc.errors[0];
     if (problem) {
-      const pos = lineCounter.linePos(problem.pos[0]);
+      // Errors found only at the end of input (an unclosed bracket) point past the last line; name the
+      // last line that has text instead, which is where the user has to look.
+      const pos = lineCounter.linePos(Math.min(problem.pos[0], Math.max(0, text.trimEnd().length - 1)));
       throw new ManifestError(source, pos.line, pos.col, problem.message.split('\n')[0] ?? 'invalid YAML');
     }
     const root = doc.contents as YamlNode | null;

@@ -1,0 +1,142 @@
+/**
+ * Registry outcome + image use → finding (pure). One finding per image use at most; `available`
+ * gives none. Messages name the container, the image, the cause and the fix; `short` is the cause and
+ * fix for a kubectl Warning line (≤ 100 characters).
+ */
+import type { ImageReference } from '../reference/types.js';
+import type { RegistryOutcome, UnreachableCause } from '../registry/outcome.js';
+import { platformString } from '../registry/outcome.js';
+import type { FindingCode } from './codes.js';
+import type { Finding, ImageUse } from './types.js';
+
+export const SHORT_MAX = 100;
+
+export interface RegistryFindingContext {
+  /**
+   * True when a node-side credential provider (EKS/AKS kubelet provider, node docker config) may
+   * serve this image: the check cannot use it, so "authentication required" is not final.
+   */
+  readonly nodeCredentialsMayApply?: boolean;
+}
+
+/** Shorten to `max` characters with an ellipsis. */
+export function clip(s: string, max: number = SHORT_MAX): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function shortDigest(d: string): string {
+  const i = d.indexOf(':');
+  return i >= 0 && d.length > i + 13 ? `${d.slice(0, i + 13)}…` : d;
+}
+
+const UNREACHABLE_TEXT: Record<UnreachableCause, { cause: string; fix: string }> = {
+  dns: { cause: 'its name does not resolve', fix: 'check the registry host name and cluster DNS' },
+  'connect-refused': { cause: 'the connection was refused', fix: 'check the registry address and that it is running' },
+  'connect-timeout': { cause: 'the connection timed out', fix: 'check network access from the cluster to the registry' },
+  tls: { cause: 'TLS verification failed', fix: "add the registry's CA to pullguard's registry settings (caBundle)" },
+  timeout: { cause: 'it did not answer in time', fix: 'retry; if it persists, check the registry' },
+  reset: { cause: 'it closed the connection', fix: 'check the registry and any proxy in front of it' },
+  'server-error': { cause: 'it answered with a server error', fix: 'retry later; check the registry status' },
+  protocol: { cause: 'its answer was not a valid registry response', fix: 'check the registry address (is it a registry?)' },
+  'circuit-open': { cause: 'it failed repeatedly and is skipped for a while', fix: 'check the registry; pullguard retries it shortly' },
+};
+
+export function registryFinding(
+  use: ImageUse,
+  ref: ImageReference,
+  outcome: RegistryOutcome,
+  ctx: RegistryFindingContext = {},
+): Finding | null {
+  const image = use.image ?? ref.raw;
+  const repo = `${ref.domain}/${ref.path}`;
+  const host = ref.domain;
+  const make = (code: FindingCode, cause: string, fix: string, short?: string): Finding => ({
+    code,
+    container: use.container,
+    field: use.field,
+    image,
+    message: `container "${use.container}" uses image "${image}": ${cause}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`,
+    short: clip(short ?? `${cause}; ${fix}`),
+  });
+
+  switch (outcome.kind) {
+    case 'available':
+      return null;
+
+    case 'repository-missing':
+      if (outcome.pullThroughCache)
+        return make('IMAGE_UNVERIFIED', `${host} has no repository ${ref.path} yet, but it is under an ECR pull-through-cache prefix that creates it on first pull`, 'make sure the upstream image exists', `${repo} not created yet (ECR pull-through cache); not verified`);
+      return make('IMAGE_REPOSITORY_NOT_FOUND', `repository ${repo} does not exist`, 'check the image name (registry, namespace, spelling) or push the image first', `repository ${repo} does not exist; check the name or push it`);
+
+    case 'tag-missing': {
+      if (outcome.pullThroughCache)
+        return make('IMAGE_UNVERIFIED', `tag ${outcome.tag} is not in ${repo} yet, but it is under an ECR pull-through-cache prefix that fetches it on pull`, 'make sure the upstream tag exists', `tag ${outcome.tag} not cached yet (ECR pull-through cache); not verified`);
+      const s = outcome.suggestions;
+      if (s.length > 0) {
+        const mean = s.length === 1 ? s[0]! : `${s.slice(0, -1).join(', ')} or ${s[s.length - 1]}`;
+        const cause = `tag ${outcome.tag} not found in ${repo}`;
+        return make('IMAGE_TAG_NOT_FOUND', `${cause}; did you mean ${mean}?`, `use an existing tag, or push ${outcome.tag} first`, `${cause}; did you mean ${mean}?`);
+      }
+      return make('IMAGE_TAG_NOT_FOUND', `tag ${outcome.tag} not found in ${repo}`, `use an existing tag, or push ${outcome.tag} first`);
+    }
+
+    case 'digest-missing':
+      if (outcome.pullThroughCache)
+        return make('IMAGE_UNVERIFIED', `digest ${outcome.digest} is not in ${repo} yet, but it is under an ECR pull-through-cache prefix`, 'make sure the upstream image has this digest', `digest ${shortDigest(outcome.digest)} not cached yet (ECR pull-through cache); not verified`);
+      return make(
+        'IMAGE_DIGEST_NOT_FOUND',
+        `no manifest with digest ${outcome.digest} in ${repo}`,
+        'pin a digest that exists there (it may have been deleted or pushed to another repository)',
+        `digest ${shortDigest(outcome.digest)} not found in ${repo}; pin an existing digest`,
+      );
+
+    case 'platform-missing': {
+      const missing = outcome.missing.map(platformString).join(', ');
+      const have = outcome.available.map(platformString).join(', ') || 'none';
+      return make(
+        'IMAGE_PLATFORM_MISSING',
+        `the image index lists no ${missing} (it has ${have})`,
+        `build and push the image for ${missing}, or keep the pod off such nodes (nodeSelector kubernetes.io/arch)`,
+        `image has no ${missing} (has ${have}); build for it or pin the pod's nodes`,
+      );
+    }
+
+    case 'auth-required':
+      if (ctx.nodeCredentialsMayApply)
+        return make('IMAGE_UNVERIFIED', `${host} requires authentication; nodes may authenticate with their own credential provider, which pullguard cannot use`, 'nothing to do if node credentials cover this registry; otherwise add an imagePullSecret', `${host} requires authentication; node credentials may cover it (not verified)`);
+      return make('REGISTRY_AUTH_REQUIRED', `${host} requires authentication and no pull secret covers it`, 'add an imagePullSecret (to the pod or its ServiceAccount) with credentials for this registry', `${host} requires authentication; add an imagePullSecret for it`);
+
+    case 'private-or-missing':
+      if (outcome.authenticated)
+        return make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`);
+      return make('REGISTRY_AUTH_REQUIRED', `${repo} does not exist or is private (Docker Hub answers both the same to anonymous pulls)`, 'check the image name; if it is private, add an imagePullSecret', `${repo} is missing or private; check the name or add a pull secret`);
+
+    case 'credentials-rejected': {
+      const n = outcome.tried > 1 ? `all ${outcome.tried} credentials` : 'the credentials';
+      return make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} the kubelet would use`, 'update the pull secret with a valid username and password or token', `${host} rejected ${n}; update the pull secret`);
+    }
+
+    case 'access-denied':
+      if (outcome.reason === 'token-expired')
+        return make('REGISTRY_AUTH_REJECTED', `${host} says the registry token in the pull secret has expired`, 'refresh the pull secret (ECR tokens last 12 hours; use a credential provider or a refresher)', `${host}: registry token expired; refresh the pull secret`);
+      return make(
+        'REGISTRY_ACCESS_DENIED',
+        `the credentials for ${host} may not pull ${ref.path}${outcome.reason === 'permission' ? ' (missing permission, e.g. ecr:BatchGetImage)' : ''}`,
+        'grant pull access to the repository, or use credentials that have it',
+        `credentials may not pull ${repo}; grant pull access`,
+      );
+
+    case 'rate-limited': {
+      const after = outcome.retryAfterSeconds !== null ? ` (retry after ${outcome.retryAfterSeconds} s)` : '';
+      return make('REGISTRY_RATE_LIMITED', `${host} rate-limited the check${after}; the image was not verified`, 'authenticate to raise the limit, use a mirror, or retry later', `${host} rate-limited the check${after}; not verified`);
+    }
+
+    case 'unreachable': {
+      const t = UNREACHABLE_TEXT[outcome.cause];
+      return make('REGISTRY_UNREACHABLE', `${host} could not be reached (${t.cause}); the image was not verified`, t.fix, `${host} unreachable (${t.cause}); not verified`);
+    }
+
+    case 'unexpected':
+      return make('IMAGE_UNVERIFIED', `${host} gave an unexpected answer (${outcome.detail}); the image was not verified`, 'check the registry; pullguard could not decide', `${host} gave an unexpected answer${outcome.status ? ` (${outcome.status})` : ''}; not verified`);
+  }
+}

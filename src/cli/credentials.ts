@@ -1,0 +1,64 @@
+/**
+ * Where `pullguard check` gets pull credentials from: the Secrets and ServiceAccounts in the manifest
+ * set, a docker config.json (`--docker-config`), and a cluster (`--kubeconfig`, listed once).
+ */
+import { readFile } from 'node:fs/promises';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { clusterStateFromObjects } from '../cluster/memory.js';
+import type { ClusterStore } from '../cluster/store.js';
+import { loadKubeConfig, PULL_SECRET_TYPES } from '../cluster/watch.js';
+import { parseDockerConfigJSON, type DockerConfig } from '../credentials/dockerconfig.js';
+import { InputError } from './inputs.js';
+
+export async function readDockerConfig(path: string): Promise<DockerConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`--docker-config ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const parsed = parseDockerConfigJSON(text);
+  if (!parsed.ok) throw new InputError(`--docker-config ${path}: ${parsed.error}`);
+  return parsed.config;
+}
+
+/**
+ * The cluster view for a manifest set. It is treated as complete — a referenced Secret it lacks is
+ * reported missing — when it comes from a cluster, or when the manifests carry Secrets or
+ * ServiceAccounts of their own (the set then describes the namespace). Manifests without any leave
+ * the view incomplete: most repositories keep Secrets out of git, and "not found" would be noise.
+ */
+export async function clusterViewFor(
+  objects: readonly Record<string, unknown>[],
+  opts: { readonly defaultNamespace: string; readonly kubeconfig?: string | undefined },
+): Promise<{ state: ClusterStore; problems: readonly string[] }> {
+  const carriesCredentials = objects.some((o) => o['kind'] === 'Secret' || o['kind'] === 'ServiceAccount');
+  const { state, problems } = clusterStateFromObjects(objects, {
+    defaultNamespace: opts.defaultNamespace,
+    available: carriesCredentials || opts.kubeconfig !== undefined,
+  });
+  if (opts.kubeconfig) await addClusterObjects(state, opts.kubeconfig);
+  return { state, problems };
+}
+
+async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promise<void> {
+  let core: CoreV1Api;
+  try {
+    core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
+  } catch (err) {
+    throw new InputError(`--kubeconfig ${kubeconfig}: ${(err as Error).message}`);
+  }
+  try {
+    for (const type of PULL_SECRET_TYPES) {
+      const list = await core.listSecretForAllNamespaces({ fieldSelector: `type=${type}` });
+      for (const s of list.items) state.applyObject({ ...s, kind: 'Secret', apiVersion: 'v1' }, '');
+    }
+    const sas = await core.listServiceAccountForAllNamespaces();
+    for (const sa of sas.items) state.applyObject({ ...sa, kind: 'ServiceAccount', apiVersion: 'v1' }, '');
+  } catch (err) {
+    const status = (err as { code?: number }).code;
+    throw new InputError(
+      `--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * A minimal reflector (client-go tools/cache/reflector.go, ListAndWatch): list every object, hand them
+ * over, then watch from the list's resourceVersion; on a dropped watch resume from the last seen
+ * resourceVersion, and relist when the API server says that version is gone (410 Expired).
+ *
+ * Why not client-node's ListWatch informer: it keeps every full object in its own cache. pullguard
+ * must keep only what it needs of Secrets (the parsed registry keys, never raw data), so objects are
+ * handed to `upsert`/`remove` and dropped at once.
+ */
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+
+/** Page size for list calls (client-go uses 500). */
+export const LIST_PAGE_SIZE = 500;
+/** Reconnect back-off after a failed list or watch (client-go: 800 ms doubling to 30 s). */
+export const BACKOFF_INITIAL_MS = 800;
+export const BACKOFF_MAX_MS = 30_000;
+/** Watches are closed by the server after a random 5–10 minutes, as client-go asks, so load spreads. */
+export const WATCH_TIMEOUT_MIN_S = 300;
+/** A watch that ends sooner than this with no event is treated as a failure (back-off, no spin). */
+export const QUICK_CLOSE_MS = 1000;
+
+export interface ListPage {
+  readonly items: readonly unknown[];
+  readonly metadata?: { readonly resourceVersion?: string; readonly _continue?: string };
+}
+
+export interface ReflectorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface ReflectorOptions {
+  /** For logs: `secrets type=kubernetes.io/dockerconfigjson`. */
+  readonly name: string;
+  readonly kubeConfig: KubeConfig;
+  /** Watch path (`/api/v1/secrets`). */
+  readonly path: string;
+  readonly fieldSelector?: string;
+  list(params: { fieldSelector?: string; limit: number; _continue?: string }): Promise<ListPage>;
+  upsert(object: unknown): void;
+  remove(object: unknown): void;
+  /** Called after every complete list has been handed over. */
+  onSynced?(): void;
+  readonly logger: ReflectorLogger;
+  readonly backoffInitialMs?: number;
+}
+
+function keyOf(object: unknown): string | null {
+  const meta = (object as { metadata?: { namespace?: string; name?: string } } | null)?.metadata;
+  return meta?.name ? `${meta.namespace ?? ''}/${meta.name}` : null;
+}
+
+function resourceVersionOf(object: unknown): string | undefined {
+  return (object as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
+}
+
+export class Reflector {
+  private resourceVersion: string | undefined;
+  /** Objects this reflector handed over, so that a relist can remove the ones that vanished. */
+  private known = new Map<string, unknown>();
+  private abort: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private backoffMs: number;
+  private stopped = false;
+  private hasSynced = false;
+  private readonly watch: Watch;
+  /** Times the reflector listed (1 at start; more after 410 Expired). */
+  lists = 0;
+  /** Times a watch was (re)established. */
+  watches = 0;
+
+  constructor(private readonly opts: ReflectorOptions) {
+    this.watch = new Watch(opts.kubeConfig);
+    this.backoffMs = opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
+  }
+
+  /** True once the first list has been handed over. */
+  get synced(): boolean {
+    return this.hasSynced;
+  }
+
+  start(): void {
+    void this.listAndWatch();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort?.abort();
+  }
+
+  private async listAndWatch(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.relist();
+      this.backoffMs = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
+      await this.startWatch();
+    } catch (err) {
+      this.retry(err, () => this.listAndWatch());
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const seen = new Map<string, unknown>();
+    let cont: string | undefined;
+    let rv: string | undefined;
+    do {
+      const page = await this.opts.list({
+        ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
+        limit: LIST_PAGE_SIZE,
+        ...(cont ? { _continue: cont } : {}),
+      });
+      for (const item of page.items) {
+        const key = keyOf(item);
+        if (key) seen.set(key, item);
+      }
+      rv = page.metadata?.resourceVersion;
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    if (this.stopped) return;
+    for (const [key, object] of this.known) if (!seen.has(key)) this.opts.remove(object);
+    for (const object of seen.values()) this.opts.upsert(object);
+    this.known = seen;
+    this.resourceVersion = rv;
+    this.lists++;
+    if (!this.hasSynced) this.opts.logger.info({ reflector: this.opts.name, objects: seen.size }, 'synced');
+    this.hasSynced = true;
+    this.opts.onSynced?.();
+  }
+
+  private async startWatch(): Promise<void> {
+    if (this.stopped) return;
+    const timeoutSeconds = WATCH_TIMEOUT_MIN_S + Math.floor(Math.random() * WATCH_TIMEOUT_MIN_S);
+    let expired = false;
+    let events = 0;
+    const startedAt = Date.now();
+    this.watches++;
+    this.abort = await this.watch.watch(
+      this.opts.path,
+      {
+        allowWatchBookmarks: true,
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+        ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
+      },
+      (phase, object) => {
+        if (phase === 'ERROR') {
+          // 410 Gone: the resourceVersion is too old; everything must be listed again.
+          if ((object as { code?: number } | null)?.code === 410) expired = true;
+          return;
+        }
+        events++;
+        const rv = resourceVersionOf(object);
+        if (rv) this.resourceVersion = rv;
+        if (phase === 'BOOKMARK') return;
+        const key = keyOf(object);
+        if (!key) return;
+        if (phase === 'DELETED') {
+          this.known.delete(key);
+          this.opts.remove(object);
+        } else {
+          this.known.set(key, object);
+          this.opts.upsert(object);
+        }
+      },
+      (err: (Error & { statusCode?: number }) | null) => {
+        if (this.stopped) return;
+        if (expired || err?.statusCode === 410) {
+          this.opts.logger.info({ reflector: this.opts.name }, 'resourceVersion expired; listing again');
+          void this.listAndWatch();
+        } else if (err) {
+          this.retry(err, () => this.resumeWatch());
+        } else if (events === 0 && Date.now() - startedAt < QUICK_CLOSE_MS) {
+          // A watch that ends at once with nothing in it: back off rather than spin.
+          this.retry(new Error('watch closed immediately'), () => this.resumeWatch());
+        } else {
+          // The server ended the watch (timeoutSeconds): resume at once from the last version.
+          void this.resumeWatch();
+        }
+      },
+    );
+  }
+
+  private async resumeWatch(): Promise<void> {
+    try {
+      await this.startWatch();
+      this.backoffMs = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
+    } catch (err) {
+      this.retry(err, () => this.listAndWatch());
+    }
+  }
+
+  private retry(err: unknown, again: () => Promise<void>): void {
+    if (this.stopped) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+    this.opts.logger.warn(
+      { reflector: this.opts.name, reason: err instanceof Error ? err.message : String(err), retryInMs: delay },
+      'list/watch failed; retrying',
+    );
+    this.timer = setTimeout(() => void again(), delay);
+    this.timer.unref();
+  }
+}

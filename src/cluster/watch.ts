@@ -1,0 +1,138 @@
+/**
+ * What `serve --kubeconfig` keeps of the cluster: pull Secrets, ServiceAccounts and Namespace modes,
+ * current through list + watch (src/cluster/reflector.ts). Nothing here is called on the admission
+ * path except the in-memory lookups; `/readyz` is ready once every reflector has listed.
+ *
+ * Secrets are watched with a field selector on their type, one watch per pull type (a field selector
+ * cannot say "a or b"): the two types the kubelet reads, kubernetes.io/dockerconfigjson and
+ * kubernetes.io/dockercfg. Everything else (service-account tokens, TLS keys, Helm releases) is never
+ * read, which keeps memory and RBAC exposure down; the price is that a referenced Secret of another
+ * type looks absent, and the PULL_SECRET_NOT_FOUND message says "no pull secret", not "no secret".
+ *
+ * RBAC needed (manifests/): get, list, watch on secrets, serviceaccounts and namespaces.
+ */
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Mode } from '../config/schema.js';
+import { Reflector, type ReflectorLogger } from './reflector.js';
+import { ClusterStore } from './store.js';
+
+/** The Namespace label that overrides the configured mode for every object in the namespace. */
+export const MODE_LABEL = 'pullguard.io/mode';
+const MODES: readonly string[] = ['enforce', 'warn', 'off'];
+
+export const PULL_SECRET_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'] as const;
+
+/** Namespace → the mode its label asks for. */
+export class NamespaceModes {
+  private readonly modes = new Map<string, Mode>();
+
+  constructor(private readonly logger: ReflectorLogger) {}
+
+  mode(namespace: string): Mode | undefined {
+    return this.modes.get(namespace);
+  }
+
+  upsert(object: unknown): void {
+    const meta = (object as { metadata?: { name?: string; labels?: Record<string, string> } }).metadata;
+    if (!meta?.name) return;
+    const value = meta.labels?.[MODE_LABEL];
+    if (value === undefined) {
+      this.modes.delete(meta.name);
+    } else if (MODES.includes(value)) {
+      this.modes.set(meta.name, value as Mode);
+    } else {
+      this.modes.delete(meta.name);
+      this.logger.warn(
+        { namespace: meta.name, label: MODE_LABEL, value },
+        `namespace label ${MODE_LABEL}=${value} is not one of ${MODES.join(', ')}; the configured mode applies`,
+      );
+    }
+  }
+
+  remove(object: unknown): void {
+    const name = (object as { metadata?: { name?: string } }).metadata?.name;
+    if (name) this.modes.delete(name);
+  }
+}
+
+export interface ClusterWatchOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: ReflectorLogger;
+  /** For tests: a shorter reconnect back-off. */
+  readonly backoffInitialMs?: number;
+}
+
+export class ClusterWatch {
+  readonly store = new ClusterStore({ available: false });
+  readonly namespaces: NamespaceModes;
+  readonly reflectors: readonly Reflector[];
+
+  constructor(opts: ClusterWatchOptions) {
+    const core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.namespaces = new NamespaceModes(opts.logger);
+    const onSynced = () => this.store.setAvailable(this.storeReflectors.every((r) => r.synced));
+    const common = { kubeConfig: opts.kubeConfig, logger: opts.logger, backoffInitialMs: opts.backoffInitialMs, onSynced };
+    const secretReflectors = PULL_SECRET_TYPES.map(
+      (type) =>
+        new Reflector({
+          ...common,
+          name: `secrets type=${type}`,
+          path: '/api/v1/secrets',
+          fieldSelector: `type=${type}`,
+          list: (p) => core.listSecretForAllNamespaces(p),
+          upsert: (o) => this.store.applyObject(withKind(o, 'Secret'), ''),
+          remove: (o) => this.store.deleteObject(withKind(o, 'Secret'), ''),
+        }),
+    );
+    const serviceAccounts = new Reflector({
+      ...common,
+      name: 'serviceaccounts',
+      path: '/api/v1/serviceaccounts',
+      list: (p) => core.listServiceAccountForAllNamespaces(p),
+      upsert: (o) => this.store.applyObject(withKind(o, 'ServiceAccount'), ''),
+      remove: (o) => this.store.deleteObject(withKind(o, 'ServiceAccount'), ''),
+    });
+    const namespaces = new Reflector({
+      ...common,
+      name: 'namespaces',
+      path: '/api/v1/namespaces',
+      list: (p) => core.listNamespace(p),
+      upsert: (o) => this.namespaces.upsert(o),
+      remove: (o) => this.namespaces.remove(o),
+    });
+    this.reflectors = [...secretReflectors, serviceAccounts, namespaces];
+    this.storeReflectors = [...secretReflectors, serviceAccounts];
+  }
+
+  /** The reflectors whose first list makes the store complete (absence then means "does not exist"). */
+  private readonly storeReflectors: readonly Reflector[];
+
+  start(): this {
+    for (const r of this.reflectors) r.start();
+    return this;
+  }
+
+  stop(): void {
+    for (const r of this.reflectors) r.stop();
+  }
+
+  /** For /readyz: null once every reflector has listed. */
+  notReadyReason(): string | null {
+    const waiting = this.reflectors.filter((r) => !r.synced);
+    if (waiting.length === 0) return null;
+    return `waiting for the first list of cluster objects (${waiting.length} of ${this.reflectors.length} not synced)`;
+  }
+}
+
+/** List items come without `kind`; the store dispatches on it. */
+function withKind(object: unknown, kind: string): unknown {
+  return { ...(object as object), kind, apiVersion: 'v1' };
+}
+
+/** Load a kubeconfig file, or the in-cluster configuration when `path` is 'in-cluster'. */
+export function loadKubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path === 'in-cluster') kc.loadFromCluster();
+  else kc.loadFromFile(path);
+  return kc;
+}
