@@ -74,6 +74,9 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
   // The API server only speaks HTTP/1.1 to webhooks; offering h2 would buy nothing.
   if (opts.https) serverOptions.https = { ...opts.https, ALPNProtocols: ['http/1.1'] };
   const app = Fastify(serverOptions as FastifyServerOptions);
+  // Reviews are JSON only; Fastify also parses text/plain by default, which would let a text body reach
+  // validation instead of being refused with 415.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
     const body = fromFastifyError(err);

@@ -4,7 +4,10 @@ import { build } from '../../src/server/app.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { loadFixture, withImage } from '../helpers/fixtures.js';
 
-/** A strict parser for the Prometheus text exposition format (0.0.4): every line must be valid. */
+/**
+ * A strict parser for the Prometheus text exposition format (0.0.4): every line must be valid.
+ * Values are Go floats (Prometheus reads them with strconv.ParseFloat, which ignores the case of NaN).
+ */
 export function parsePrometheusText(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   const types = new Map<string, string>();
@@ -18,7 +21,7 @@ export function parsePrometheusText(text: string): Map<string, number> {
       }
       continue;
     }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( \d+)?$/.exec(line);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.eE+-]+|[Nn][Aa][Nn]|[+-]Inf)( \d+)?$/.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
     samples.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
   }

@@ -34,7 +34,7 @@ const podSpec = {
   ],
 };
 
-function assertClean(t: Tap.Test, where: string, text: string) {
+function assertClean(t: { notOk(v: unknown, m: string): unknown }, where: string, text: string) {
   for (const s of SECRET_STRINGS) t.notOk(text.includes(s), `${where} does not contain ${s.slice(0, 12)}…`);
 }
 

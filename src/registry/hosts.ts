@@ -1,0 +1,35 @@
+/**
+ * Which registry a reference's domain names, and where its API lives.
+ * Sources: docker/distribution reference normalisation (docker.io), registries.md (ECR/ACR hosts).
+ */
+
+export type RegistryKind = 'dockerhub' | 'ecr' | 'ecr-public' | 'acr' | 'ghcr' | 'generic';
+
+/** The host Docker Hub's API is served from (`docker.io` is only a name). */
+export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+
+const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const ECR = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
+const ACR = /^[a-z0-9-]+\.azurecr\.(io|cn|us|de)$/;
+
+/** Split `host[:port]` (IPv6 in brackets allowed). */
+export function splitHostPort(domain: string): { host: string; port: number | null } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(domain);
+  if (!m) return { host: domain, port: null };
+  return { host: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
+}
+
+export function registryKind(domain: string): RegistryKind {
+  const host = splitHostPort(domain.toLowerCase()).host;
+  if (DOCKER_HUB_NAMES.has(host)) return 'dockerhub';
+  if (ECR.test(host)) return 'ecr';
+  if (host === 'public.ecr.aws') return 'ecr-public';
+  if (ACR.test(host)) return 'acr';
+  if (host === 'ghcr.io') return 'ghcr';
+  return 'generic';
+}
+
+/** The `host[:port]` to send API requests to for a reference domain. */
+export function apiHost(domain: string): string {
+  return registryKind(domain) === 'dockerhub' ? DOCKER_HUB_API_HOST : domain;
+}

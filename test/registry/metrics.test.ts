@@ -1,0 +1,34 @@
+// Counters hooks: prom-client wiring on a passed-in Registry, driven by a real check.
+import t from 'tap';
+import { Registry } from 'prom-client';
+import { createRegistryMetrics, RegistryChecker } from '../../src/registry/index.js';
+import { imageRef } from '../helpers/registry.js';
+import { startFaultServer } from '../helpers/registry-faults.js';
+
+t.test('checks, cache lookups, HTTP requests and circuit transitions are counted', async (t) => {
+  const register = new Registry();
+  const metrics = createRegistryMetrics(register);
+  const server = await startFaultServer('refused', t);
+  const c = new RegistryChecker({ registries: { [server.host]: { plainHttp: true } }, metrics, breaker: { failureThreshold: 2 } });
+  t.teardown(() => c.close());
+  const ref = imageRef(server.host, 'a/b', { tag: '1' });
+  for (let i = 0; i < 3; i++) await c.check(ref);
+  const text = await register.metrics();
+  t.match(text, new RegExp(`pullguard_registry_checks_total\\{registry="${server.host.replace(/\./g, '\\.')}",outcome="unreachable",source="network"\\} 2`));
+  t.match(text, /outcome="unreachable",source="circuit-open"\} 1/);
+  t.match(text, /pullguard_registry_cache_lookups_total\{result="miss"\} 3/);
+  t.match(text, /operation="ping",status="error"\} 2/);
+  t.match(text, /pullguard_registry_circuit_transitions_total\{registry="[^"]+",state="open"\} 1/);
+  t.match(text, /pullguard_registry_http_request_duration_seconds_bucket/);
+});
+
+t.test('registry label values are capped', async (t) => {
+  const register = new Registry();
+  const m = createRegistryMetrics(register, { maxRegistryLabels: 2 });
+  for (const r of ['a', 'b', 'c', 'd']) m.tokenRequest({ registry: r, result: 'issued' });
+  const text = await register.metrics();
+  t.match(text, /registry="a"/);
+  t.match(text, /registry="b"/);
+  t.match(text, /registry="other",result="issued"\} 2/);
+  t.notMatch(text, /registry="c"/);
+});
