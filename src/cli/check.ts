@@ -8,7 +8,8 @@ import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
 import { groupOf, isCarrier } from '../workload/extract.js';
 import { ManifestError, parseManifests, type ManifestObject } from '../workload/manifests.js';
-import { credentialStep } from '../checks/credentials.js';
+import type { RegistryChecker } from '../registry/checker.js';
+import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
 import { InputError, readInputs } from './inputs.js';
 import { buildReport, objectEntry, renderText, type ObjectEntry, type Report } from './report.js';
@@ -29,6 +30,8 @@ Options:
                           a docker config.json whose credentials the nodes use
                           (tried after pull secrets, as the kubelet does)
       --kubeconfig FILE   read pull Secrets and ServiceAccounts from a cluster
+      --offline           make no network call: skip the registry checks
+                          (reference and credential checks still run)
 
 Pull credentials: Secrets and ServiceAccounts in the checked manifests are used as
 the kubelet would use them (namespace-aware). A referenced Secret is reported missing
@@ -50,6 +53,7 @@ interface CheckOptions {
   readonly mode: Mode | undefined;
   readonly dockerConfig: string | undefined;
   readonly kubeconfig: string | undefined;
+  readonly offline: boolean;
 }
 
 function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
@@ -64,6 +68,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       mode: { type: 'string' },
       'docker-config': { type: 'string' },
       kubeconfig: { type: 'string' },
+      offline: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +88,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
     mode: values.mode as Mode | undefined,
     dockerConfig: values['docker-config'],
     kubeconfig: values.kubeconfig,
+    offline: values.offline,
   };
 }
 
@@ -90,32 +96,45 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Run the engine over every carrier object of a manifest set. */
+/** Objects checked at once: enough to overlap registry round trips, few enough to stay polite. */
+export const CHECK_CONCURRENCY = 16;
+
+/**
+ * Run the engine over every carrier object of a manifest set, CHECK_CONCURRENCY at a time, each with
+ * its own deadline (`budgetMs`, as a review would have). The report keeps the input order. Identical
+ * images across objects cost one registry request: the registry checker shares and caches lookups.
+ */
 export async function checkObjects(
   objects: readonly { source: string; manifest: ManifestObject }[],
   skipped: number,
   deps: EngineDeps,
-  opts: { readonly namespace: string; readonly mode?: Mode | undefined; readonly deadline: number },
+  opts: { readonly namespace: string; readonly mode?: Mode | undefined; readonly budgetMs: number },
 ): Promise<Report> {
-  const entries: ObjectEntry[] = [];
-  let notCarriers = 0;
+  const carriers: { source: string; manifest: ManifestObject; group: string; kind: string }[] = [];
   for (const { source, manifest } of objects) {
-    const o = manifest.object;
-    const kind = str(o['kind']);
-    const group = groupOf(str(o['apiVersion']));
-    if (!isCarrier(group, kind)) {
-      notCarriers++;
-      continue;
-    }
-    const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
-    const namespace = str(meta['namespace']) || opts.namespace;
-    const name = str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '(unnamed)');
-    const outcome = await review({ group, kind, namespace, name, object: o }, deps, { deadline: opts.deadline, modeOverride: opts.mode });
-    entries.push(
-      objectEntry({ source: `${source}:${manifest.line}`, kind, namespace, name, outcome, lineOf: (f) => manifest.lineOf(f) }),
-    );
+    const kind = str(manifest.object['kind']);
+    const group = groupOf(str(manifest.object['apiVersion']));
+    if (isCarrier(group, kind)) carriers.push({ source, manifest, group, kind });
   }
-  return buildReport(entries, skipped + notCarriers);
+  const entries: ObjectEntry[] = new Array(carriers.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < carriers.length) {
+      const i = next++;
+      const { source, manifest, group, kind } = carriers[i]!;
+      const o = manifest.object;
+      const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
+      const namespace = str(meta['namespace']) || opts.namespace;
+      const name = str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '(unnamed)');
+      const outcome = await review({ group, kind, namespace, name, object: o }, deps, {
+        deadline: Date.now() + opts.budgetMs,
+        modeOverride: opts.mode,
+      });
+      entries[i] = objectEntry({ source: `${source}:${manifest.line}`, kind, namespace, name, outcome, lineOf: (f) => manifest.lineOf(f) });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, carriers.length) }, worker));
+  return buildReport(entries, skipped + objects.length - carriers.length);
 }
 
 export async function runCheck(argv: string[], io: Io): Promise<number> {
@@ -124,6 +143,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   const objects: { source: string; manifest: ManifestObject }[] = [];
   let skipped = 0;
   let deps: EngineDeps;
+  let registry: RegistryChecker | null = null;
   try {
     options = parseCheckArgs(argv);
     if (options === 'help') {
@@ -142,7 +162,8 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     );
     for (const p of problems) io.stderr.write(`pullguard check: ${p}\n`);
     const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
-    deps = { config, credentials: credentialStep({ state, config, ...(dockerConfig ? { dockerConfig } : {}) }) };
+    registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
+    deps = engineDeps(config, { state, dockerConfig, registry });
   } catch (err) {
     if (err instanceof UsageError || err instanceof InputError || err instanceof ManifestError || err instanceof ConfigError) {
       io.stderr.write(`pullguard check: ${err.message}\n`);
@@ -155,11 +176,16 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     }
     throw err;
   }
-  const report = await checkObjects(objects, skipped, deps, {
-    namespace: options.namespace,
-    mode: options.mode,
-    deadline: Date.now() + config.timeouts.defaultBudgetMs,
-  });
+  let report: Report;
+  try {
+    report = await checkObjects(objects, skipped, deps, {
+      namespace: options.namespace,
+      mode: options.mode,
+      budgetMs: config.timeouts.defaultBudgetMs,
+    });
+  } finally {
+    await registry?.close();
+  }
   if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else io.stdout.write(renderText(report, { color: io.stdoutIsTTY && !io.env['NO_COLOR'] }));
   return report.summary.deny > 0 ? EXIT.DENIED : EXIT.OK;

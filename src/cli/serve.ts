@@ -9,11 +9,12 @@ import type { EngineDeps } from '../checks/engine.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import { ConfigWatcher } from '../config/watch.js';
-import { credentialStep } from '../checks/credentials.js';
 import { ClusterStore } from '../cluster/store.js';
 import { ClusterWatch, loadKubeConfig } from '../cluster/watch.js';
 import { build } from '../server/app.js';
 import { buildMetricsApp, createMetrics } from '../server/metrics.js';
+import type { RegistryChecker } from '../registry/checker.js';
+import { engineDeps, makeRegistryChecker, registryConfigKey } from './wiring.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 export const SERVE_HELP = `Usage: pullguard serve [options]
@@ -140,9 +141,22 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const state = cluster?.store ?? new ClusterStore({ available: false });
 
   const metrics = createMetrics();
+  // The registry checker holds the caches, tokens and circuit breakers: it is rebuilt only when the
+  // registry settings themselves change.
+  let registry: RegistryChecker;
+  try {
+    registry = await makeRegistryChecker(initialConfig, { metrics: metrics.registry });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`pullguard serve: ${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  let registryKey = registryConfigKey(initialConfig);
   // Engine dependencies are rebuilt as a whole when the configuration changes, and each review reads
   // them once: a review never sees half of an old and half of a new configuration.
-  const makeDeps = (config: Config): EngineDeps => ({ config, credentials: credentialStep({ state, config }) });
+  const makeDeps = (config: Config): EngineDeps => engineDeps(config, { state, registry });
   let deps = makeDeps(initialConfig);
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
   const app = await build({
@@ -158,12 +172,25 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   reloader.setLogger(log);
   reloader.attach(app.server);
   app.addHook('onClose', async () => reloader.close());
+  app.addHook('onClose', async () => registry.close());
   if (options.configFile) {
     const watcher = await new ConfigWatcher({
       file: options.configFile,
       initial: initialConfig,
       logger: log,
-      onApplied: (config) => {
+      onApplied: async (config) => {
+        if (registryConfigKey(config) !== registryKey) {
+          try {
+            const old = registry;
+            registry = await makeRegistryChecker(config);
+            registryKey = registryConfigKey(config);
+            void old.close();
+          } catch (err) {
+            log.error({ reason: (err as Error).message }, 'configuration change refused: registry settings unusable');
+            metrics.reloads.inc({ result: 'rejected' });
+            return;
+          }
+        }
         deps = makeDeps(config);
         metrics.reloads.inc({ result: 'applied' });
       },

@@ -13,6 +13,8 @@ export interface RegistrySettings {
   readonly caFile?: string;
   /** Speak plain HTTP (for a local registry without TLS). */
   readonly insecureHttp?: boolean;
+  /** ECR pull-through-cache rule prefixes: a missing repository under them is created on first pull. */
+  readonly pullThroughCachePrefixes?: readonly string[];
 }
 
 export interface Config {
@@ -25,7 +27,17 @@ export interface Config {
   /** Registries known to need credentials (same pattern syntax), for offline checks. */
   readonly privateRegistries: readonly string[];
   readonly credentials: { readonly expiringWindowSeconds: number };
+  /** Ask registries whether images exist (the CLI's --offline turns this off). */
+  readonly registryChecks: boolean;
   readonly registries: Readonly<Record<string, RegistrySettings>>;
+  /** Every platform (`os/arch[/variant]`) a node of the cluster has; images must provide them all unless the pod pins one. */
+  readonly platforms: readonly string[];
+  readonly cache: {
+    readonly maxEntries: number;
+    readonly positiveTagSeconds: number;
+    readonly positiveDigestSeconds: number;
+    readonly negativeSeconds: number;
+  };
   readonly timeouts: {
     /** Subtracted from the API server's `?timeout=` to leave time to answer. */
     readonly admissionMarginMs: number;
@@ -70,12 +82,29 @@ export const CONFIG_SCHEMA = {
       properties: { expiringWindowSeconds: { type: 'integer', minimum: 0, maximum: 604800, default: 3600 } },
       default: {},
     },
+    registryChecks: { type: 'boolean', default: true },
     registries: {
       type: 'object',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        properties: { caFile: { type: 'string', minLength: 1 }, insecureHttp: { type: 'boolean' } },
+        properties: {
+          caFile: { type: 'string', minLength: 1 },
+          insecureHttp: { type: 'boolean' },
+          pullThroughCachePrefixes: { type: 'array', items: { type: 'string', minLength: 1 } },
+        },
+      },
+      default: {},
+    },
+    platforms: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$' }, default: [] },
+    cache: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxEntries: { type: 'integer', minimum: 100, maximum: 1000000, default: 10000 },
+        positiveTagSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+        positiveDigestSeconds: { type: 'integer', minimum: 0, maximum: 604800, default: 86400 },
+        negativeSeconds: { type: 'integer', minimum: 0, maximum: 59, default: 30 },
       },
       default: {},
     },

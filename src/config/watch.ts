@@ -25,7 +25,7 @@ export interface ConfigWatcherOptions {
   readonly file: string;
   readonly initial: Config;
   readonly logger: ConfigLogger;
-  readonly onApplied?: (config: Config) => void;
+  readonly onApplied?: (config: Config) => void | Promise<void>;
   readonly onRejected?: (err: ConfigError) => void;
   readonly pollIntervalMs?: number;
   readonly debounceMs?: number;
@@ -94,7 +94,7 @@ export class ConfigWatcher {
     try {
       this.config = parseConfig(text, this.opts.file);
       this.opts.logger.info({ file: this.opts.file, mode: this.config.mode }, 'configuration reloaded');
-      this.opts.onApplied?.(this.config);
+      await this.opts.onApplied?.(this.config);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.opts.logger.error({ file: this.opts.file, problems: err.problems }, 'configuration change refused; keeping the running configuration');

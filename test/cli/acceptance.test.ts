@@ -19,7 +19,7 @@ t.test('the reference grammar agrees with distribution/reference, case for case'
   t.ok(referenceCases.length > 100, `${referenceCases.length} cases`);
   // One multi-document stream, one Pod per case: exercises the CLI path, not just the parser.
   const stream = referenceCases.map((c, i) => stringify(pod(`case-${i}`, c.input))).join('---\n');
-  const r = await run(['check', '--output', 'json', '-'], stream);
+  const r = await run(['check', '--offline', '--output', 'json', '-'], stream);
   t.equal(r.stderr, '');
   const report = JSON.parse(r.stdout);
   t.equal(report.objects.length, referenceCases.length);
@@ -48,7 +48,7 @@ t.test("the kubelet keyring's cases give the kubelet's answer, through the crede
       data: { '.dockerconfigjson': Buffer.from(JSON.stringify(c.dockerconfigjson)).toString('base64') },
     };
     const p = { ...pod('p', c.image, { imagePullSecrets: [{ name: 'regcred' }] }), metadata: { name: 'p', namespace: 'ns' } };
-    const r = await run(['check', '--output', 'json', '-'], `${stringify(secret)}---\n${stringify(p)}`);
+    const r = await run(['check', '--offline', '--output', 'json', '-'], `${stringify(secret)}---\n${stringify(p)}`);
     const report = JSON.parse(r.stdout);
     const credentials = report.objects[0].images[0].credentials;
     t.same(

@@ -4,7 +4,7 @@ import { run } from '../helpers/cli.js';
 const FIXTURES = 'test/fixtures/manifests';
 
 t.test('json report for a multi-document file: exact sources, lines and findings', async (t) => {
-  const r = await run(['check', '--output', 'json', `${FIXTURES}/mixed.yaml`]);
+  const r = await run(['check', '--offline', '--output', 'json', `${FIXTURES}/mixed.yaml`]);
   t.equal(r.code, 1, 'something would be denied');
   t.equal(r.stderr, '');
   const report = JSON.parse(r.stdout);
@@ -37,7 +37,7 @@ t.test('json report for a multi-document file: exact sources, lines and findings
 });
 
 t.test('List objects in JSON, with the line of each item', async (t) => {
-  const r = await run(['check', '-o', 'json', '--namespace', 'team', `${FIXTURES}/list.json`]);
+  const r = await run(['check', '--offline', '-o', 'json', '--namespace', 'team', `${FIXTURES}/list.json`]);
   t.equal(r.code, 1);
   const report = JSON.parse(r.stdout);
   t.same(
@@ -51,15 +51,15 @@ t.test('List objects in JSON, with the line of each item', async (t) => {
 });
 
 t.test('directories are searched recursively; stdin with -', async (t) => {
-  const dir = await run(['check', '-o', 'json', FIXTURES]);
+  const dir = await run(['check', '--offline', '-o', 'json', FIXTURES]);
   t.equal(JSON.parse(dir.stdout).summary.objects, 4);
-  const stdin = await run(['check', '-o', 'json', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: "redis:7"}]}\n');
+  const stdin = await run(['check', '--offline', '-o', 'json', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: "redis:7"}]}\n');
   t.equal(stdin.code, 0);
   t.equal(JSON.parse(stdin.stdout).objects[0].source, '<stdin>:1');
 });
 
 t.test('text output: grouped by object, one summary line, no colour off a TTY', async (t) => {
-  const r = await run(['check', `${FIXTURES}/mixed.yaml`]);
+  const r = await run(['check', '--offline', `${FIXTURES}/mixed.yaml`]);
   t.equal(r.code, 1);
   t.notMatch(r.stdout, /\x1b\[/);
   const lines = r.stdout.trimEnd().split('\n');
@@ -69,19 +69,19 @@ t.test('text output: grouped by object, one summary line, no colour off a TTY', 
 });
 
 t.test('--mode warn turns denials into warnings and exit 0', async (t) => {
-  const r = await run(['check', '--mode', 'warn', '-o', 'json', `${FIXTURES}/mixed.yaml`]);
+  const r = await run(['check', '--offline', '--mode', 'warn', '-o', 'json', `${FIXTURES}/mixed.yaml`]);
   t.equal(r.code, 0);
   t.same(JSON.parse(r.stdout).summary, { objects: 2, images: 3, deny: 0, warn: 1, skipped: 1 });
 });
 
 t.test('exit 2 with file and line for unparsable YAML and unreadable input', async (t) => {
-  const broken = await run(['check', 'test/fixtures/manifests-broken.yaml']);
+  const broken = await run(['check', '--offline', 'test/fixtures/manifests-broken.yaml']);
   t.equal(broken.code, 2);
   t.match(broken.stderr, /^pullguard check: test\/fixtures\/manifests-broken.yaml:8:\d+: /);
-  const missing = await run(['check', 'no/such/file.yaml']);
+  const missing = await run(['check', '--offline', 'no/such/file.yaml']);
   t.equal(missing.code, 2);
   t.equal(missing.stderr, 'pullguard check: no/such/file.yaml: no such file or directory\n');
-  const scalar = await run(['check', '-'], 'just a string\n');
+  const scalar = await run(['check', '--offline', '-'], 'just a string\n');
   t.equal(scalar.code, 2);
   t.equal(scalar.stderr, 'pullguard check: <stdin>:1:1: the document is a string, not a Kubernetes object\n');
 });
@@ -115,9 +115,9 @@ t.test('--config is honoured, and an invalid config is exit 2 naming the problem
   const dir = await mkdtemp(`${tmpdir()}/pullguard-check-`);
   await writeFile(`${dir}/warn.yaml`, 'actions:\n  IMAGE_REFERENCE_INVALID: warn\n');
   await writeFile(`${dir}/bad.yaml`, 'mode: sometimes\nactions:\n  NOT_A_CODE: deny\n');
-  const warn = await run(['check', '-c', `${dir}/warn.yaml`, `${FIXTURES}/mixed.yaml`]);
+  const warn = await run(['check', '--offline', '-c', `${dir}/warn.yaml`, `${FIXTURES}/mixed.yaml`]);
   t.equal(warn.code, 0);
-  const bad = await run(['check', '-c', `${dir}/bad.yaml`, `${FIXTURES}/mixed.yaml`]);
+  const bad = await run(['check', '--offline', '-c', `${dir}/bad.yaml`, `${FIXTURES}/mixed.yaml`]);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /mode: must be one of "enforce", "warn", "off"/);
 });

@@ -27,7 +27,7 @@ t.test('valid changes apply, invalid ones are refused and the running config kep
     file,
     initial: parseConfig(ENFORCE, file),
     logger: silent,
-    onApplied: (c) => applied.push(c.mode),
+    onApplied: (c) => { applied.push(c.mode); },
     onRejected: (e) => rejected.push([...e.problems]),
     pollIntervalMs: 60_000,
   }).start();

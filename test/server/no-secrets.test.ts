@@ -72,7 +72,7 @@ t.test('CLI: json and text reports and errors carry no secret value', async (t) 
   ]
     .map((o) => stringify(o)).join('---\n');
   for (const output of ['json', 'text']) {
-    const r = await run(['check', '--output', output, '-'], stream);
+    const r = await run(['check', '--offline', '--output', output, '-'], stream);
     t.equal(r.code, 1, `${output}: denied (malformed secret)`);
     t.match(r.stdout, /PULL_SECRET_MALFORMED/);
     t.match(r.stdout, /PULL_SECRET_EXPIRED/);

@@ -1,0 +1,122 @@
+// The whole path against a real registry, as a pipeline would run it: manifests with their pull
+// Secrets → `pullguard check --output json` → credentials → token/Basic auth → manifest request →
+// finding. The registry is Debian's docker-registry (TLS + htpasswd), started by the test.
+import t from 'tap';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { request } from 'undici';
+import { stringify } from 'yaml';
+import { requireRegistry, startRegistry, MT, type TestRegistry } from '../helpers/registry.js';
+import { startCountingProxy } from '../helpers/registry-proxy.js';
+import { run } from '../helpers/cli.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+function pullSecret(name: string, host: string, username: string, password: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { [host]: { auth: b64(`${username}:${password}`) } } })) },
+  };
+}
+
+function pod(name: string, image: string, extra: Record<string, unknown> = {}) {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image }], ...extra } };
+}
+
+async function configFor(hosts: string[], caPem: string): Promise<string> {
+  const dir = await mkdtemp(`${tmpdir()}/pullguard-cli-registry-`);
+  await writeFile(`${dir}/ca.pem`, caPem);
+  const registries = Object.fromEntries(hosts.map((h) => [h, { caFile: `${dir}/ca.pem` }]));
+  await writeFile(`${dir}/config.yaml`, stringify({ registries }));
+  return `${dir}/config.yaml`;
+}
+
+if (requireRegistry(t)) {
+  const reg: TestRegistry = await startRegistry(t, { auth: 'htpasswd' });
+  const { alice } = reg.users;
+  const host = reg.host;
+  const config = await configFor([host], reg.caPem);
+
+  t.test('each registry answer becomes the right finding, named for the user', async (t) => {
+    const withSecret = { imagePullSecrets: [{ name: 'regcred' }] };
+    const objects = [
+      pullSecret('regcred', host, alice.username, alice.password),
+      pullSecret('badcred', host, alice.username, 'wrong-password'),
+      pod('ok', `${host}/team/app:1.2.0`, withSecret),
+      pod('tag-typo', `${host}/team/app:1.2.O`, withSecret),
+      pod('no-repo', `${host}/team/nope:1`, withSecret),
+      pod('no-digest', `${host}/team/app@sha256:${'0'.repeat(64)}`, withSecret),
+      pod('no-secret', `${host}/team/app:1.2.0`),
+      pod('bad-secret', `${host}/team/app:1.2.0`, { imagePullSecrets: [{ name: 'badcred' }] }),
+      pod('arch', `${host}/team/multi:1.0`, { ...withSecret, nodeSelector: { 'kubernetes.io/arch': 's390x' } }),
+      pod('arch-ok', `${host}/team/multi:1.0`, { ...withSecret, nodeSelector: { 'kubernetes.io/arch': 'arm64' } }),
+    ];
+    const r = await run(['check', '-o', 'json', '-c', config, '-'], objects.map((o) => stringify(o)).join('---\n'));
+    t.equal(r.stderr, '');
+    t.equal(r.code, 1);
+    const report = JSON.parse(r.stdout);
+    const byName = new Map(report.objects.map((o: { name: string }) => [o.name, o]));
+    const want: Record<string, { codes: string[]; message?: RegExp }> = {
+      ok: { codes: [] },
+      'tag-typo': { codes: ['IMAGE_TAG_NOT_FOUND'], message: /did you mean 1\.2\.0/ },
+      'no-repo': { codes: ['IMAGE_REPOSITORY_NOT_FOUND'], message: /team\/nope/ },
+      'no-digest': { codes: ['IMAGE_DIGEST_NOT_FOUND'] },
+      'no-secret': { codes: ['REGISTRY_AUTH_REQUIRED'], message: /imagePullSecret/ },
+      'bad-secret': { codes: ['REGISTRY_AUTH_REJECTED'] },
+      arch: { codes: ['IMAGE_PLATFORM_MISSING'], message: /s390x/ },
+      'arch-ok': { codes: [] },
+    };
+    for (const [name, w] of Object.entries(want)) {
+      const o = byName.get(name) as { findings: { code: string; message: string; container: string }[]; verdict: string };
+      t.same(o.findings.map((f) => f.code), w.codes, name);
+      t.equal(o.verdict, w.codes.length ? 'deny' : 'allow', `${name} verdict`);
+      if (w.message) t.match(o.findings[0]?.message, w.message, `${name} message`);
+      if (w.codes.length) t.match(o.findings[0]?.message, /container "app"/, `${name} names the container`);
+    }
+    const ok = byName.get('ok') as { images: { credentials: unknown[] }[] };
+    t.same(ok.images[0]?.credentials, [{ source: 'secret', secret: 'default/regcred', key: host }]);
+  });
+
+  t.test('--offline makes no registry call', async (t) => {
+    const r = await run(['check', '--offline', '-o', 'json', '-c', config, '-'], stringify(pod('p', `${host}/team/app:9.9.9`)));
+    t.equal(r.code, 0);
+    t.same(JSON.parse(r.stdout).objects[0].findings, []);
+  });
+
+  t.test('2,000 manifests naming 200 distinct images cost at most 200 manifest requests', async (t) => {
+    // One image pushed under 200 tags: fetch its manifest once and put it back under each tag.
+    const manifestUrl = `${reg.url}/v2/team/app/manifests/1.2.0`;
+    const got = await request(manifestUrl, {
+      headers: { accept: MT.ociManifest, authorization: `Basic ${b64(`${alice.username}:${alice.password}`)}` },
+      dispatcher: new (await import('undici')).Agent({ connect: { ca: reg.caPem } }),
+    });
+    const body = Buffer.from(await got.body.arrayBuffer());
+    const tags = Array.from({ length: 200 }, (_, i) => `v${i}`);
+    for (const tag of tags) await reg.pusher.manifest('team/app', tag, MT.ociManifest, body);
+
+    const proxy = await startCountingProxy(reg, t);
+    const proxyConfig = await configFor([proxy.host], reg.caPem);
+    const docs = [pullSecret('regcred', proxy.host, alice.username, alice.password)];
+    for (let i = 0; i < 2000; i++) {
+      docs.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `d${i}` },
+        spec: { template: { spec: { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'app', image: `${proxy.host}/team/app:${tags[i % 200]}` }] } } },
+      } as never);
+    }
+    const started = Date.now();
+    const r = await run(['check', '-o', 'json', '-c', proxyConfig, '-'], docs.map((d) => stringify(d)).join('---\n'));
+    const seconds = (Date.now() - started) / 1000;
+    t.equal(r.stderr, '');
+    t.equal(r.code, 0);
+    const report = JSON.parse(r.stdout);
+    t.same(report.summary, { objects: 2000, images: 2000, deny: 0, warn: 0, skipped: 1 });
+    const manifestRequests = proxy.count('HEAD', /\/manifests\//) + proxy.count('GET', /\/manifests\//);
+    t.equal(manifestRequests, 200, 'one manifest request per distinct image');
+    t.comment(`2,000 manifests, 200 images: ${manifestRequests} manifest requests, ${seconds.toFixed(1)} s`);
+  });
+}
