@@ -12,88 +12,19 @@
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
-import net from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { kubeUnavailableReason, portFree, ROOT, runCommand as run, startKube, waitFor } from '../helpers/kube.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const KUBE_TOOLS = resolve(ROOT, '../shared/tools/kube-apiserver');
 const CI = process.env['CI'] === 'true';
 const WEBHOOK = 'pullguard.pullguard.io';
 /** Label that puts a namespace in reach of the e2e webhook (on top of the manifests' selector). */
 const E2E_LABEL = 'pullguard-e2e';
 
 type Obj = Record<string, any>;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run a command to completion; never throws for a non-zero exit. */
-function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
-
-function onPath(cmd: string): boolean {
-  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, cmd)));
-}
-
-function kubeHome(): string {
-  return process.env['PULLGUARD_KUBE_HOME'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'pullguard-kube');
-}
-
-/** A TCP port nobody listens on now (0 = any ephemeral port). */
-function portFree(port: number): Promise<number | null> {
-  return new Promise((resolvePort) => {
-    const server = net.createServer();
-    server.once('error', () => resolvePort(null));
-    server.listen(port, '127.0.0.1', () => {
-      const { port: got } = server.address() as net.AddressInfo;
-      server.close(() => resolvePort(got));
-    });
-  });
-}
-
-/** Three consecutive free ports below 32768 (outside Linux's range for outgoing connections). */
-async function apiserverPorts(): Promise<[number, number, number]> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await Promise.all([base, base + 1, base + 2].map(portFree));
-    if (free.every((p) => p !== null)) return [base, base + 1, base + 2];
-  }
-  throw new Error('no three consecutive free ports found between 20000 and 32000');
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function httpsStatus(url: string, ca: string): Promise<number | null> {
   return new Promise((resolveStatus) => {
@@ -122,17 +53,10 @@ function deployment(name: string, image: string): Obj {
 
 // ------------------------------------------------------------------------------------------------
 
-const missing: string[] = [];
-const apiserverBin = join(kubeHome(), 'bin', 'kube-apiserver');
-const etcdBin = process.env['ETCD_BIN'] ?? '/usr/bin/etcd';
-if (!onPath('kubectl')) missing.push('kubectl is not on PATH');
-if (!existsSync(apiserverBin)) missing.push(`no kube-apiserver at ${apiserverBin} (run ${join(KUBE_TOOLS, 'build')})`);
-if (!existsSync(etcdBin)) missing.push(`no etcd at ${etcdBin} (run ${join(KUBE_TOOLS, 'build')})`);
-if (!existsSync(join(KUBE_TOOLS, 'start'))) missing.push(`no ${join(KUBE_TOOLS, 'start')} (../shared must sit beside the project)`);
-
-if (missing.length > 0) {
-  if (CI) t.fail(`end-to-end prerequisites missing, and CI=true: ${missing.join('; ')}`);
-  else t.plan(0, `skipped: ${missing.join('; ')}`);
+const missing = kubeUnavailableReason({ needKubectl: true });
+if (missing !== null) {
+  if (CI) t.fail(`end-to-end prerequisites missing, and CI=true: ${missing}`);
+  else t.plan(0, `skipped: ${missing}`);
 } else {
   // One enclosing test: its teardown (stop everything) runs when all cases are done, even on failure.
   t.test('pullguard serve behind a real kube-apiserver, driven with kubectl', e2e);
@@ -141,18 +65,11 @@ if (missing.length > 0) {
 async function e2e(t: Test): Promise<void> {
   const started = Date.now();
   const work = await mkdtemp(join(tmpdir(), 'pullguard-e2e-'));
-  const home = join(work, 'kube');
   const files = join(work, 'files');
-  await mkdir(join(home, 'bin'), { recursive: true });
   await mkdir(files);
-  await symlink(apiserverBin, join(home, 'bin', 'kube-apiserver'));
-  // The PKI of the default home, when there is one, saves regenerating it (start checks it anyway).
-  if (existsSync(join(kubeHome(), 'pki'))) await cp(join(kubeHome(), 'pki'), join(home, 'pki'), { recursive: true });
-  const kubeEnv: NodeJS.ProcessEnv = { ...process.env, PULLGUARD_KUBE_HOME: home };
 
   let serve: ChildProcess | undefined;
   let serveLog = '';
-  let apiserverStarted = false;
   t.teardown(async () => {
     if (serve && serve.exitCode === null && serve.signalCode === null) {
       const exited = new Promise((r) => serve!.once('exit', r));
@@ -161,10 +78,8 @@ async function e2e(t: Test): Promise<void> {
       await exited;
       clearTimeout(timer);
     }
-    if (apiserverStarted) await run(join(KUBE_TOOLS, 'stop'), [], { env: kubeEnv, timeoutMs: 30_000 });
     if (!t.passing()) {
       t.comment(`pullguard serve log (last lines):\n${serveLog.split('\n').slice(-30).join('\n')}`);
-      t.comment(`kube-apiserver logs kept in ${join(home, 'run', 'logs')}`);
     } else {
       await rm(work, { recursive: true, force: true });
     }
@@ -183,16 +98,7 @@ async function e2e(t: Test): Promise<void> {
 
   // --- kube-apiserver ----------------------------------------------------------------------------
   const built = Date.now();
-  let start: Run | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const [api, etcd, peer] = await apiserverPorts();
-    Object.assign(kubeEnv, { API_PORT: String(api), ETCD_PORT: String(etcd), ETCD_PEER_PORT: String(peer) });
-    apiserverStarted = true; // stop is harmless when start did not get far
-    start = await run(join(KUBE_TOOLS, 'start'), [], { env: kubeEnv, timeoutMs: 90_000 });
-    if (start.code === 0 || !/already in use/.test(start.stderr)) break;
-  }
-  if (start?.code !== 0) throw new Error(`kube-apiserver did not start:\n${start?.stderr}`);
-  const kubeconfig = join(home, 'kubeconfig');
+  const { kubeconfig } = await startKube(t);
   const apiserverUp = Date.now();
 
   const kubectlEnv: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
@@ -229,9 +135,14 @@ async function e2e(t: Test): Promise<void> {
   const port = await portFree(0);
   if (port === null) throw new Error('no free port for pullguard serve');
   const certDir = join(work, 'certs');
+  // The images here are public ones (nginx) and this machine has no way out: registry checks would
+  // only add REGISTRY_UNREACHABLE warnings to every answer. They have their own tests against a real
+  // registry (test/registry, test/cli/registry.test.ts); this test is about the API server path.
+  const configFile = join(work, 'config.yaml');
+  await writeFile(configFile, 'registryChecks: false\n');
   serve = spawn(
     process.execPath,
-    ['dist/cli/main.js', 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--kubeconfig', kubeconfig],
+    ['dist/cli/main.js', 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--kubeconfig', kubeconfig, '--config', configFile, '--metrics-listen', 'off'],
     { cwd: ROOT, env: { ...process.env, NO_PROXY: '127.0.0.1,localhost' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   serve.stdout!.setEncoding('utf8').on('data', (d: string) => (serveLog += d));
