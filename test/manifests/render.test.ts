@@ -220,7 +220,7 @@ if (problem !== null) {
     t.match(volume('/etc/pullguard/certs'), { readOnly: true, secret: { secretName: 'pullguard-tls' } });
     const configMap = only(base, 'ConfigMap');
     t.match(volume('/etc/pullguard/config'), { readOnly: true, configMap: { name: configMap['metadata']['name'] } });
-    t.match(configMap['metadata']['name'], /^pullguard-config-/, 'a content-hashed name: a policy change rolls the pods');
+    t.equal(configMap['metadata']['name'], 'pullguard-config', 'a stable name: policy changes reach running pods, which reload them');
 
     // The policy is valid for pullguard itself.
     const config = parseConfig(configMap['data']['config.yaml'], 'manifests/base/config.yaml');
