@@ -10,7 +10,7 @@
  * no HTTP/2 here; keep-alive is left on and the per-request path does no I/O of its own.
  */
 import type { SecureContextOptions } from 'node:tls';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { EngineDeps } from '../checks/engine.js';
 import type { Mode } from '../config/schema.js';
 import { handleRequest, type DecisionRecord } from '../admission/handle.js';
@@ -66,7 +66,8 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
   const serverOptions: FastifyServerOptions & { https?: unknown } = {
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
+    // One line per decision is logged by the route itself; Fastify's per-request lines would double it.
+    logController: new LogController({ disableRequestLogging: true }),
     // Kubernetes API server retries on connection errors; idle keep-alive sockets are closed at shutdown.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
