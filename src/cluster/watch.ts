@@ -9,7 +9,10 @@
  * read, which keeps memory and RBAC exposure down; the price is that a referenced Secret of another
  * type looks absent, and the PULL_SECRET_NOT_FOUND message says "no pull secret", not "no secret".
  *
- * RBAC needed (manifests/): get, list, watch on secrets, serviceaccounts and namespaces.
+ * Nodes are watched for their platform labels only (kubernetes.io/os, kubernetes.io/arch): the
+ * platforms an image index must provide when a pod does not pin one.
+ *
+ * RBAC needed (manifests/): get, list, watch on secrets, serviceaccounts, namespaces and nodes.
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Mode } from '../config/schema.js';
@@ -21,6 +24,45 @@ export const MODE_LABEL = 'pullguard.io/mode';
 const MODES: readonly string[] = ['enforce', 'warn', 'off'];
 
 export const PULL_SECRET_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'] as const;
+
+/** A node platform as the kubelet labels it (kubernetes.io/os, kubernetes.io/arch). */
+export interface NodePlatform {
+  readonly os: string;
+  readonly architecture: string;
+}
+
+/**
+ * The platforms of the cluster's nodes, from their well-known labels: what an image index must cover
+ * for a pod that may land on any node (used when the configuration names no `platforms`).
+ */
+export class NodePlatforms {
+  private readonly byNode = new Map<string, string>();
+  private cache: NodePlatform[] | null = null;
+
+  upsert(object: unknown): void {
+    const meta = (object as { metadata?: { name?: string; labels?: Record<string, string> } }).metadata;
+    const os = meta?.labels?.['kubernetes.io/os'];
+    const arch = meta?.labels?.['kubernetes.io/arch'];
+    if (!meta?.name) return;
+    if (os && arch) this.byNode.set(meta.name, `${os}/${arch}`);
+    else this.byNode.delete(meta.name);
+    this.cache = null;
+  }
+
+  remove(object: unknown): void {
+    const name = (object as { metadata?: { name?: string } }).metadata?.name;
+    if (name && this.byNode.delete(name)) this.cache = null;
+  }
+
+  /** Distinct platforms, sorted. */
+  platforms(): readonly NodePlatform[] {
+    this.cache ??= [...new Set(this.byNode.values())].sort().map((p) => {
+      const [os, architecture] = p.split('/') as [string, string];
+      return { os, architecture };
+    });
+    return this.cache;
+  }
+}
 
 /** Namespace → the mode its label asks for. */
 export class NamespaceModes {
@@ -65,6 +107,7 @@ export interface ClusterWatchOptions {
 export class ClusterWatch {
   readonly store = new ClusterStore({ available: false });
   readonly namespaces: NamespaceModes;
+  readonly nodes = new NodePlatforms();
   readonly reflectors: readonly Reflector[];
 
   constructor(opts: ClusterWatchOptions) {
@@ -100,7 +143,15 @@ export class ClusterWatch {
       upsert: (o) => this.namespaces.upsert(o),
       remove: (o) => this.namespaces.remove(o),
     });
-    this.reflectors = [...secretReflectors, serviceAccounts, namespaces];
+    const nodes = new Reflector({
+      ...common,
+      name: 'nodes',
+      path: '/api/v1/nodes',
+      list: (p) => core.listNode(p),
+      upsert: (o) => this.nodes.upsert(o),
+      remove: (o) => this.nodes.remove(o),
+    });
+    this.reflectors = [...secretReflectors, serviceAccounts, namespaces, nodes];
     this.storeReflectors = [...secretReflectors, serviceAccounts];
   }
 

@@ -79,7 +79,7 @@ if (reason !== null) {
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'opaque' }, type: 'Opaque', data: { x: b64('y') } } });
 
     const watch = new ClusterWatch({ kubeConfig: viaRelay, logger, backoffInitialMs: 100 });
-    t.equal(watch.notReadyReason(), 'waiting for the first list of cluster objects (4 of 4 not synced)');
+    t.equal(watch.notReadyReason(), 'waiting for the first list of cluster objects (5 of 5 not synced)');
     t.equal(watch.store.available, false, 'not authoritative before the first list');
     watch.start();
     t.teardown(() => watch.stop());
@@ -135,6 +135,18 @@ if (reason !== null) {
       await core.replaceNamespace({ name: NS, body: ns });
       await waitFor('the warn label', 10_000, () => watch.namespaces.mode(NS));
       t.equal(watch.namespaces.mode(NS), 'warn');
+    });
+
+    await t.test('node platforms come from the nodes\' labels', async (t) => {
+      t.same(watch.nodes.platforms(), []);
+      for (const [name, arch] of [['n1', 'amd64'], ['n2', 'arm64'], ['n3', 'amd64']] as const) {
+        await core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch } } } });
+      }
+      await waitFor('three nodes', 10_000, () => (watch.nodes.platforms().length === 2 ? true : undefined));
+      t.same(watch.nodes.platforms(), [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }]);
+      await core.deleteNode({ name: 'n2' });
+      await waitFor('n2 gone', 10_000, () => (watch.nodes.platforms().length === 1 ? true : undefined));
+      t.same(watch.nodes.platforms(), [{ os: 'linux', architecture: 'amd64' }]);
     });
 
     await t.test('after the watches drop, the index recovers, with what changed meanwhile', async (t) => {
