@@ -1,6 +1,7 @@
 /**
  * `pullguard check`: the webhook's engine over manifest files, for CI jobs and GitOps pipelines.
- * Exit 0 when nothing would be denied, 1 when something would be, 2 for bad usage or unreadable input.
+ * Exit 0 when nothing would be denied, 1 when something would be (`--fail-on warn`: or warned), 2 for
+ * bad usage, unreadable input or a report that cannot be written.
  */
 import { parseArgs } from 'node:util';
 import { review, type EngineDeps } from '../checks/engine.js';
@@ -12,17 +13,36 @@ import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
 import { InputError, readInputs } from './inputs.js';
-import { buildReport, objectEntry, renderText, type ObjectEntry, type Report } from './report.js';
+import { buildReport, objectEntry, summaryLine, type ObjectEntry, type Report } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
+import { helmTemplates } from './helm.js';
+import {
+  checkOutputFile,
+  FAIL_ON,
+  OUTPUTS,
+  OutputFileError,
+  renderReport,
+  reportFails,
+  writeOutputFile,
+  type FailOn,
+  type OutputFormat,
+} from './outputs.js';
+import { progress } from './progress.js';
 
 export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]
 
 Check the images of Kubernetes manifests the way the webhook would, without a cluster.
 PATH may be a file, a directory (searched recursively for *.yaml, *.yml, *.json) or - for
-standard input. Multi-document YAML streams, JSON, and List objects are read.
+standard input. Multi-document YAML streams (kubectl kustomize and helm template output
+too), JSON, and List objects are read.
 
 Options:
-  -o, --output FORMAT     text (default) or json (the report format in the README)
+  -o, --output FORMAT     text (default), json (the report format in the README),
+                          sarif (SARIF 2.1.0, for GitHub code scanning) or
+                          junit (JUnit XML, for GitLab and other CI test reports)
+      --output-file FILE  write the report to FILE instead of standard output
+      --fail-on LEVEL     deny (default): exit 1 when anything would be denied;
+                          warn: exit 1 on warnings too
   -c, --config FILE       policy configuration (the same file the webhook uses)
   -n, --namespace NS      namespace for objects that name none (default: default)
       --mode MODE         override the configured mode: enforce or warn
@@ -32,22 +52,25 @@ Options:
       --kubeconfig FILE   read pull Secrets and ServiceAccounts from a cluster
       --offline           make no network call: skip the registry checks
                           (reference and credential checks still run)
+  -h, --help              show this help
 
 Pull credentials: Secrets and ServiceAccounts in the checked manifests are used as
 the kubelet would use them (namespace-aware). A referenced Secret is reported missing
 only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig.
-  -h, --help              show this help
 
-Exit status: 0 nothing would be denied, 1 something would be denied,
-2 bad usage or input that cannot be read or parsed.
+Text output is coloured on a terminal unless NO_COLOR is set; on a terminal, long runs
+show their progress on standard error.
+
+Exit status: 0 nothing would be denied (with --fail-on warn: and nothing warned),
+1 something would be denied (or warned), 2 bad usage, input that cannot be read or
+parsed, or a report that cannot be written.
 `;
-
-const OUTPUTS = ['text', 'json'] as const;
-type Output = (typeof OUTPUTS)[number];
 
 interface CheckOptions {
   readonly paths: string[];
-  readonly output: Output;
+  readonly output: OutputFormat;
+  readonly outputFile: string | undefined;
+  readonly failOn: FailOn;
   readonly configFile: string | undefined;
   readonly namespace: string;
   readonly mode: Mode | undefined;
@@ -63,6 +86,8 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
     strict: true,
     options: {
       output: { type: 'string', short: 'o', default: 'text' },
+      'output-file': { type: 'string' },
+      'fail-on': { type: 'string', default: 'deny' },
       config: { type: 'string', short: 'c' },
       namespace: { type: 'string', short: 'n', default: 'default' },
       mode: { type: 'string' },
@@ -76,13 +101,19 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   if (!(OUTPUTS as readonly string[]).includes(values.output)) {
     throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, not "${values.output}"`);
   }
+  if (!(FAIL_ON as readonly string[]).includes(values['fail-on'])) {
+    throw new UsageError(`--fail-on must be deny or warn, not "${values['fail-on']}"`);
+  }
+  if (values['output-file'] === '') throw new UsageError('--output-file needs a file name');
   if (values.mode !== undefined && values.mode !== 'enforce' && values.mode !== 'warn') {
     throw new UsageError(`--mode must be enforce or warn, not "${values.mode}"`);
   }
   if (positionals.length === 0) throw new UsageError('name at least one file or directory to check, or - for standard input');
   return {
     paths: positionals,
-    output: values.output as Output,
+    output: values.output as OutputFormat,
+    outputFile: values['output-file'],
+    failOn: values['fail-on'] as FailOn,
     configFile: values.config,
     namespace: values.namespace,
     mode: values.mode as Mode | undefined,
@@ -99,29 +130,47 @@ function str(v: unknown): string {
 /** Objects checked at once: enough to overlap registry round trips, few enough to stay polite. */
 export const CHECK_CONCURRENCY = 16;
 
+/** One object read from the inputs: the input it came from, where, and (helm output) its template. */
+export interface InputObject {
+  /** The input as named on the command line, `<stdin>` for standard input. */
+  readonly source: string;
+  readonly manifest: ManifestObject;
+  /** The Helm template named by a `# Source:` comment before the object, when there is one. */
+  readonly template?: string | null;
+}
+
+export interface CheckObjectsOptions {
+  readonly namespace: string;
+  readonly mode?: Mode | undefined;
+  readonly budgetMs: number;
+  /** Called as objects finish: how many of how many carriers are checked. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * Run the engine over every carrier object of a manifest set, CHECK_CONCURRENCY at a time, each with
  * its own deadline (`budgetMs`, as a review would have). The report keeps the input order. Identical
  * images across objects cost one registry request: the registry checker shares and caches lookups.
  */
 export async function checkObjects(
-  objects: readonly { source: string; manifest: ManifestObject }[],
+  objects: readonly InputObject[],
   skipped: number,
   deps: EngineDeps,
-  opts: { readonly namespace: string; readonly mode?: Mode | undefined; readonly budgetMs: number },
+  opts: CheckObjectsOptions,
 ): Promise<Report> {
-  const carriers: { source: string; manifest: ManifestObject; group: string; kind: string }[] = [];
-  for (const { source, manifest } of objects) {
-    const kind = str(manifest.object['kind']);
-    const group = groupOf(str(manifest.object['apiVersion']));
-    if (isCarrier(group, kind)) carriers.push({ source, manifest, group, kind });
+  const carriers: (InputObject & { group: string; kind: string })[] = [];
+  for (const input of objects) {
+    const kind = str(input.manifest.object['kind']);
+    const group = groupOf(str(input.manifest.object['apiVersion']));
+    if (isCarrier(group, kind)) carriers.push({ ...input, group, kind });
   }
   const entries: ObjectEntry[] = new Array(carriers.length);
   let next = 0;
+  let done = 0;
   const worker = async (): Promise<void> => {
     while (next < carriers.length) {
       const i = next++;
-      const { source, manifest, group, kind } = carriers[i]!;
+      const { source, manifest, template, group, kind } = carriers[i]!;
       const o = manifest.object;
       const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
       const namespace = str(meta['namespace']) || opts.namespace;
@@ -130,17 +179,40 @@ export async function checkObjects(
         deadline: Date.now() + opts.budgetMs,
         modeOverride: opts.mode,
       });
-      entries[i] = objectEntry({ source: `${source}:${manifest.line}`, kind, namespace, name, outcome, lineOf: (f) => manifest.lineOf(f) });
+      entries[i] = objectEntry({
+        file: source,
+        line: manifest.line,
+        template: template ?? null,
+        kind,
+        namespace,
+        name,
+        outcome,
+        lineOf: (f) => manifest.lineOf(f),
+      });
+      opts.onProgress?.(++done, carriers.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, carriers.length) }, worker));
   return buildReport(entries, skipped + objects.length - carriers.length);
 }
 
+function knownFailure(err: unknown, io: Io): number | null {
+  if (err instanceof UsageError || err instanceof InputError || err instanceof ManifestError || err instanceof ConfigError || err instanceof OutputFileError) {
+    io.stderr.write(`pullguard check: ${err.message}\n`);
+    if (err instanceof UsageError) io.stderr.write('Run "pullguard check --help" for usage.\n');
+    return EXIT.USAGE;
+  }
+  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`pullguard check: ${(err as Error).message}\nRun "pullguard check --help" for usage.\n`);
+    return EXIT.USAGE;
+  }
+  return null;
+}
+
 export async function runCheck(argv: string[], io: Io): Promise<number> {
   let options: CheckOptions | 'help';
   let config: Config;
-  const objects: { source: string; manifest: ManifestObject }[] = [];
+  const objects: InputObject[] = [];
   let skipped = 0;
   let deps: EngineDeps;
   let registry: RegistryChecker | null = null;
@@ -150,11 +222,13 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
       io.stdout.write(CHECK_HELP);
       return EXIT.OK;
     }
+    if (options.outputFile !== undefined) await checkOutputFile(options.outputFile);
     config = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
     for (const input of await readInputs(options.paths, io.stdin)) {
       const docs = parseManifests(input.text, input.source);
+      const templateAt = helmTemplates(input.text);
       skipped += docs.skipped.length;
-      for (const manifest of docs.objects) objects.push({ source: input.source, manifest });
+      for (const manifest of docs.objects) objects.push({ source: input.source, manifest, template: templateAt(manifest.line) });
     }
     const { state, problems } = await clusterViewFor(
       objects.map((o) => o.manifest.object),
@@ -165,28 +239,38 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
     deps = engineDeps(config, { state, dockerConfig, registry });
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InputError || err instanceof ManifestError || err instanceof ConfigError) {
-      io.stderr.write(`pullguard check: ${err.message}\n`);
-      if (err instanceof UsageError) io.stderr.write('Run "pullguard check --help" for usage.\n');
-      return EXIT.USAGE;
-    }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`pullguard check: ${(err as Error).message}\nRun "pullguard check --help" for usage.\n`);
-      return EXIT.USAGE;
-    }
+    const code = knownFailure(err, io);
+    if (code !== null) return code;
     throw err;
   }
   let report: Report;
+  const bar = progress(io.stderr, { enabled: io.stderrIsTTY === true });
   try {
     report = await checkObjects(objects, skipped, deps, {
       namespace: options.namespace,
       mode: options.mode,
       budgetMs: config.timeouts.defaultBudgetMs,
+      onProgress: (done, total) => bar.update(done, total),
     });
   } finally {
+    bar.end();
     await registry?.close();
   }
-  if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else io.stdout.write(renderText(report, { color: io.stdoutIsTTY && !io.env['NO_COLOR'] }));
-  return report.summary.deny > 0 ? EXIT.DENIED : EXIT.OK;
+  const toFile = options.outputFile !== undefined;
+  const color = !toFile && io.stdoutIsTTY && !io.env['NO_COLOR'];
+  const rendered = await renderReport(report, options.output, { color, failOn: options.failOn, cwd: process.cwd() });
+  if (options.outputFile !== undefined) {
+    try {
+      await writeOutputFile(options.outputFile, rendered);
+    } catch (err) {
+      const code = knownFailure(err, io);
+      if (code !== null) return code;
+      throw err;
+    }
+    // The file holds the report; the job log still gets its one-line result.
+    io.stderr.write(`pullguard check: ${summaryLine(report)}; report written to ${options.outputFile}\n`);
+  } else {
+    io.stdout.write(rendered);
+  }
+  return reportFails(report, options.failOn) ? EXIT.DENIED : EXIT.OK;
 }

@@ -5,6 +5,8 @@ export interface Io {
   readonly stdin: NodeJS.ReadableStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal (progress indicators are drawn only there). Absent means no. */
+  readonly stderrIsTTY?: boolean;
 }
 
 /** Exit statuses shared by every command. */
@@ -32,5 +34,6 @@ export function processIo(): Io {
     stdin: process.stdin,
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The `pullguard check` report: the JSON format documented in the README (stable across releases;
+ * The `pullguard check` report: the JSON format documented in the README and docs/report.schema.json (stable across releases;
  * fields are only ever added), and the text rendering of the same data. Pure.
  */
 import type { Outcome } from '../checks/engine.js';
@@ -31,7 +31,14 @@ export interface FindingEntry {
 }
 
 export interface ObjectEntry {
+  /** `file:line` of the object (`<stdin>:line` for standard input). */
   readonly source: string;
+  /** The input the object was read from, as named on the command line (`<stdin>` for standard input). */
+  readonly file: string;
+  /** 1-based line where the object starts in `file`. */
+  readonly line: number;
+  /** The Helm template the object was rendered from (a `# Source:` comment before it), or null. */
+  readonly template: string | null;
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
@@ -53,7 +60,9 @@ export interface Report {
 }
 
 export interface ObjectInput {
-  readonly source: string;
+  readonly file: string;
+  readonly line: number;
+  readonly template: string | null;
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
@@ -64,7 +73,10 @@ export interface ObjectInput {
 export function objectEntry(input: ObjectInput): ObjectEntry {
   const { evaluation, decision } = input.outcome;
   return {
-    source: input.source,
+    source: `${input.file}:${input.line}`,
+    file: input.file,
+    line: input.line,
+    template: input.template,
     kind: input.kind,
     namespace: input.namespace,
     name: input.name,
@@ -113,26 +125,34 @@ export interface TextStyle {
 
 const PAINT = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' } as const;
 
+type Paint = (c: keyof typeof PAINT, s: string) => string;
+
+/** `2 objects, 3 images checked: 1 would be denied, 0 warnings (…)`: the last line of the text output. */
+export function summaryLine(report: Report, paint: Paint = (_c, s) => s): string {
+  const s = report.summary;
+  const result =
+    s.deny > 0 ? paint('red', `${s.deny} would be denied`) : s.warn > 0 ? paint('yellow', 'nothing would be denied') : paint('green', 'all images look pullable');
+  return (
+    `${s.objects} object${s.objects === 1 ? '' : 's'}, ${s.images} image${s.images === 1 ? '' : 's'} checked: ` +
+    `${result}, ${s.warn} warning${s.warn === 1 ? '' : 's'}` +
+    (s.skipped > 0 ? ` (${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped)` : '')
+  );
+}
+
 export function renderText(report: Report, style: TextStyle): string {
-  const paint = (c: keyof typeof PAINT, s: string): string => (style.color ? `${PAINT[c]}${s}${PAINT.reset}` : s);
+  const paint: Paint = (c, s) => (style.color ? `${PAINT[c]}${s}${PAINT.reset}` : s);
   const lines: string[] = [];
   for (const o of report.objects) {
     if (o.findings.length === 0) continue;
     const verdict = o.verdict === 'deny' ? paint('red', 'DENY') : paint('yellow', 'WARN');
-    lines.push(`${verdict} ${o.kind} ${o.namespace}/${o.name} ${paint('dim', `(${o.source})`)}`);
+    const where = o.template === null ? o.source : `${o.source}, from ${o.template}`;
+    lines.push(`${verdict} ${o.kind} ${o.namespace}/${o.name} ${paint('dim', `(${where})`)}`);
     for (const f of o.findings) {
       const mark = f.action === 'deny' ? paint('red', '✗') : paint('yellow', '!');
       const at = f.line === null ? '' : paint('dim', ` line ${f.line}`);
       lines.push(`  ${mark} ${f.code}${at}: ${f.message}`);
     }
   }
-  const s = report.summary;
-  const result =
-    s.deny > 0 ? paint('red', `${s.deny} would be denied`) : s.warn > 0 ? paint('yellow', 'nothing would be denied') : paint('green', 'all images look pullable');
-  lines.push(
-    `${s.objects} object${s.objects === 1 ? '' : 's'}, ${s.images} image${s.images === 1 ? '' : 's'} checked: ` +
-      `${result}, ${s.warn} warning${s.warn === 1 ? '' : 's'}` +
-      (s.skipped > 0 ? ` (${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped)` : ''),
-  );
+  lines.push(summaryLine(report, paint));
   return lines.join('\n') + '\n';
 }

@@ -88,6 +88,9 @@ export function parseManifests(text: string, source: string): ManifestDocuments 
     } catch (err) {
       throw new ManifestError(source, start, 1, (err as Error).message);
     }
+    // A document with nothing but comments parses as null (`helm template` writes one per template that
+    // renders empty, headed by its `# Source:` comment); like an empty document, it holds no object.
+    if (value === null || value === undefined) continue;
     if (!isPlainObject(value)) {
       throw new ManifestError(source, start, 1, `the document is ${describe(value)}, not a Kubernetes object`);
     }

@@ -89,7 +89,9 @@ t.test('exit 2 with file and line for unparsable YAML and unreadable input', asy
 t.test('usage errors: exit 2 with a pointer to --help', async (t) => {
   const cases = [
     { argv: ['check'], stderr: /name at least one file/ },
-    { argv: ['check', '--output', 'xml', 'x'], stderr: /--output must be one of text, json, not "xml"/ },
+    { argv: ['check', '--output', 'xml', 'x'], stderr: /--output must be one of text, json, sarif, junit, not "xml"/ },
+    { argv: ['check', '--fail-on', 'error', 'x'], stderr: /--fail-on must be deny or warn, not "error"/ },
+    { argv: ['check', '--output-file', '', 'x'], stderr: /--output-file needs a file name/ },
     { argv: ['check', '--bogus', 'x'], stderr: /Unknown option '--bogus'/ },
     { argv: ['check', '--mode', 'off', 'x'], stderr: /--mode must be enforce or warn/ },
     { argv: ['frobnicate'], stderr: /unknown command "frobnicate"/ },
