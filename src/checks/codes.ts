@@ -100,6 +100,11 @@ export const FINDINGS = {
     undecided: true,
     summary: 'The registry answered, but not in a way that decides the pull (an ECR pull-through-cache prefix, an unexpected status, or node credentials that the check cannot use).',
   },
+  CLOUD_CREDENTIALS_UNAVAILABLE: {
+    defaultAction: 'warn',
+    undecided: true,
+    summary: "pullguard could not get or use a registry credential with its own cloud identity (config cloud.ecr / cloud.acr): no identity, a missing IAM permission (ecr:GetAuthorizationToken, ecr:BatchGetImage) or AcrPull role, or the token service failed; the image was not verified (nodes pull with their own identity).",
+  },
 } as const satisfies Record<string, FindingSpec>;
 
 export type FindingCode = keyof typeof FINDINGS;

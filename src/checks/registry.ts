@@ -6,6 +6,8 @@
 import type { ImageReference } from '../reference/types.js';
 import type { RegistryOutcome, UnreachableCause } from '../registry/outcome.js';
 import { platformString } from '../registry/outcome.js';
+import { registryKind } from '../registry/hosts.js';
+import { ecrLocation, parseEcrHost } from '../cloud/ecr.js';
 import type { FindingCode } from './codes.js';
 import type { Finding, ImageUse } from './types.js';
 
@@ -17,6 +19,21 @@ export interface RegistryFindingContext {
    * serve this image: the check cannot use it, so "authentication required" is not final.
    */
   readonly nodeCredentialsMayApply?: boolean;
+  /**
+   * Set when the check used a credential from pullguard's OWN cloud identity (config `cloud.ecr` /
+   * `cloud.acr`) because the nodes pull with theirs: an authentication or permission failure then
+   * says something about pullguard's setup, not about the pull (CLOUD_CREDENTIALS_UNAVAILABLE).
+   */
+  readonly cloudIdentity?: 'ecr' | 'acr';
+}
+
+/** How to let pullguard verify images that nodes pull with their own ECR/ACR identity. */
+function enableCloudHint(host: string): string {
+  const kind = registryKind(host);
+  if (kind === 'ecr')
+    return '; to verify such images, set cloud.ecr: true and give pullguard an IAM role with ecr:GetAuthorizationToken and ecr:BatchGetImage (IRSA or EKS Pod Identity; docs/cloud.md)';
+  if (kind === 'acr') return `; to verify such images, set cloud.acr: true and give pullguard a workload identity with the AcrPull role on ${host} (docs/cloud.md)`;
+  return '';
 }
 
 /** Shorten to `max` characters with an ellipsis. */
@@ -66,6 +83,16 @@ export function registryFinding(
     case 'repository-missing':
       if (outcome.pullThroughCache)
         return make('IMAGE_UNVERIFIED', `${host} has no repository ${ref.path} yet, but it is under an ECR pull-through-cache prefix that creates it on first pull`, 'make sure the upstream image exists', `${repo} not created yet (ECR pull-through cache); not verified`);
+      {
+        const ecr = parseEcrHost(host);
+        if (ecr)
+          return make(
+            'IMAGE_REPOSITORY_NOT_FOUND',
+            `repository ${ref.path} does not exist in the ECR registry of ${ecrLocation(ecr)}`,
+            'check the repository name, the account and the region of the image, or create the repository and push the image',
+            `no repository ${ref.path} in ECR ${ecr.account} (${ecr.region}); check name/account/region`,
+          );
+      }
       return make('IMAGE_REPOSITORY_NOT_FOUND', `repository ${repo} does not exist`, 'check the image name (registry, namespace, spelling) or push the image first', `repository ${repo} does not exist; check the name or push it`);
 
     case 'tag-missing': {
@@ -102,21 +129,25 @@ export function registryFinding(
     }
 
     case 'auth-required':
+      if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${host} still asks for authentication with the credential from pullguard's own identity`);
       if (ctx.nodeCredentialsMayApply)
-        return make('IMAGE_UNVERIFIED', `${host} requires authentication; nodes may authenticate with their own credential provider, which pullguard cannot use`, 'nothing to do if node credentials cover this registry; otherwise add an imagePullSecret', `${host} requires authentication; node credentials may cover it (not verified)`);
+        return make('IMAGE_UNVERIFIED', `${host} requires authentication; nodes may authenticate with their own credential provider, which pullguard cannot use`, `nothing to do if node credentials cover this registry; otherwise add an imagePullSecret${enableCloudHint(host)}`, `${host} requires authentication; node credentials may cover it (not verified)`);
       return make('REGISTRY_AUTH_REQUIRED', `${host} requires authentication and no pull secret covers it`, 'add an imagePullSecret (to the pod or its ServiceAccount) with credentials for this registry', `${host} requires authentication; add an imagePullSecret for it`);
 
     case 'private-or-missing':
+      if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${repo} is missing or not accessible to pullguard's own identity`);
       if (outcome.authenticated)
         return make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`);
       return make('REGISTRY_AUTH_REQUIRED', `${repo} does not exist or is private (Docker Hub answers both the same to anonymous pulls)`, 'check the image name; if it is private, add an imagePullSecret', `${repo} is missing or private; check the name or add a pull secret`);
 
     case 'credentials-rejected': {
+      if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${host} rejected the credential pullguard got with its own identity (${outcome.detail})`);
       const n = outcome.tried > 1 ? `all ${outcome.tried} credentials` : 'the credentials';
       return make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} the kubelet would use`, 'update the pull secret with a valid username and password or token', `${host} rejected ${n}; update the pull secret`);
     }
 
     case 'access-denied':
+      if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `pullguard's own identity may not pull ${ref.path} from ${host} (${outcome.detail})`);
       if (outcome.reason === 'token-expired')
         return make('REGISTRY_AUTH_REJECTED', `${host} says the registry token in the pull secret has expired`, 'refresh the pull secret (ECR tokens last 12 hours; use a credential provider or a refresher)', `${host}: registry token expired; refresh the pull secret`);
       return make(
@@ -139,4 +170,30 @@ export function registryFinding(
     case 'unexpected':
       return make('IMAGE_UNVERIFIED', `${host} gave an unexpected answer (${outcome.detail}); the image was not verified`, 'check the registry; pullguard could not decide', `${host} gave an unexpected answer${outcome.status ? ` (${outcome.status})` : ''}; not verified`);
   }
+}
+
+/**
+ * The registry refused pullguard's own cloud identity. The nodes pull with theirs, so this decides
+ * nothing about the pull: it says what pullguard's identity lacks.
+ */
+function cloudDenied(
+  make: (code: FindingCode, cause: string, fix: string, short?: string) => Finding,
+  host: string,
+  path: string,
+  kind: 'ecr' | 'acr',
+  cause: string,
+): Finding {
+  if (kind === 'ecr')
+    return make(
+      'CLOUD_CREDENTIALS_UNAVAILABLE',
+      `${cause}; the image was not verified (nodes pull with their own identity)`,
+      `allow ecr:BatchGetImage (and ecr:ListImages) on ${path} for pullguard's IAM role (docs/cloud.md)`,
+      `pullguard's IAM role may not read ${path}; allow ecr:BatchGetImage (not verified)`,
+    );
+  return make(
+    'CLOUD_CREDENTIALS_UNAVAILABLE',
+    `${cause}; the image was not verified (nodes pull with their own identity)`,
+    `assign the AcrPull role to pullguard's identity on ${host} (docs/cloud.md)`,
+    `pullguard's identity may not pull from ${host}; assign it AcrPull (not verified)`,
+  );
 }

@@ -6,9 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Registry as PromRegistry } from 'prom-client';
 import { credentialStep } from '../checks/credentials.js';
+import { AcrCredentialProvider } from '../cloud/acr.js';
+import { EcrCredentialProvider } from '../cloud/ecr.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { parsePlatform } from '../checks/platforms.js';
-import { registryStep } from '../checks/registry-step.js';
+import { registryStep, type RegistryStepOptions } from '../checks/registry-step.js';
 import type { ClusterState } from '../cluster/types.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -43,7 +45,7 @@ export async function makeRegistryChecker(
       ...(s.pullThroughCachePrefixes ? { pullThroughCachePrefixes: s.pullThroughCachePrefixes } : {}),
     };
   }
-  return new RegistryChecker({
+  const checker = new RegistryChecker({
     registries,
     requestTimeoutMs: config.timeouts.registryRequestMs,
     defaultBudgetMs: config.timeouts.defaultBudgetMs,
@@ -56,6 +58,37 @@ export async function makeRegistryChecker(
     ...(opts.metrics ? { metrics: createRegistryMetrics(opts.metrics) } : {}),
     ...opts.extra,
   });
+  cloudProviders.set(checker, { registries, hostOverrides: opts.extra?.hostOverrides });
+  return checker;
+}
+
+/**
+ * Providers of registry credentials from pullguard's own cloud identity (config `cloud`). They live as
+ * long as the checker they serve (token caches survive configuration reloads), share its registry
+ * settings (CA bundles, test host overrides), and are created only when `cloud.ecr` / `cloud.acr` is
+ * on — creating one loads no SDK either: that happens on its first credential request.
+ */
+interface CloudProviders {
+  readonly registries: Readonly<Record<string, RegistrySettings>>;
+  readonly hostOverrides: Readonly<Record<string, string>> | undefined;
+  ecr?: EcrCredentialProvider;
+  acr?: AcrCredentialProvider;
+}
+const cloudProviders = new WeakMap<RegistryChecker, CloudProviders>();
+
+function cloudFor(config: Config, registry: RegistryChecker): Pick<RegistryStepOptions, 'cloud'> {
+  if (!config.cloud.ecr && !config.cloud.acr) return {};
+  let p = cloudProviders.get(registry);
+  if (!p) cloudProviders.set(registry, (p = { registries: {}, hostOverrides: undefined }));
+  const { registries, hostOverrides } = p;
+  return {
+    cloud: {
+      ecr: config.cloud.ecr ? (p.ecr ??= new EcrCredentialProvider()) : null,
+      acr: config.cloud.acr
+        ? (p.acr ??= new AcrCredentialProvider({ settings: (r) => registries[r] ?? {}, ...(hostOverrides ? { hostOverrides } : {}) }))
+        : null,
+    },
+  };
 }
 
 export function clusterPlatforms(config: Config): Platform[] {
@@ -70,7 +103,7 @@ export function engineDeps(
     config,
     credentials: credentialStep({ state: opts.state, config, ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}) }),
     ...(opts.registry && config.registryChecks
-      ? { registry: registryStep({ lookup: opts.registry, clusterPlatforms: clusterPlatforms(config) }) }
+      ? { registry: registryStep({ lookup: opts.registry, clusterPlatforms: clusterPlatforms(config), ...cloudFor(config, opts.registry) }) }
       : {}),
   };
 }

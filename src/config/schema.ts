@@ -30,6 +30,11 @@ export interface Config {
   /** Ask registries whether images exist (the CLI's --offline turns this off). */
   readonly registryChecks: boolean;
   readonly registries: Readonly<Record<string, RegistrySettings>>;
+  /**
+   * Check ECR / ACR images that nodes pull with their own credential provider (and no pull secret
+   * covers) with a registry credential from pullguard's OWN cloud identity (docs/cloud.md).
+   */
+  readonly cloud: { readonly ecr: boolean; readonly acr: boolean };
   /** Every platform (`os/arch[/variant]`) a node of the cluster has; images must provide them all unless the pod pins one. */
   readonly platforms: readonly string[];
   readonly cache: {
@@ -93,6 +98,15 @@ export const CONFIG_SCHEMA = {
           insecureHttp: { type: 'boolean' },
           pullThroughCachePrefixes: { type: 'array', items: { type: 'string', minLength: 1 } },
         },
+      },
+      default: {},
+    },
+    cloud: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ecr: { type: 'boolean', default: false },
+        acr: { type: 'boolean', default: false },
       },
       default: {},
     },

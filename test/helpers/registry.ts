@@ -86,6 +86,12 @@ export interface StartRegistryOptions {
   readonly tokenExpiresIn?: number;
   /** Push the standard fixtures (default true). */
   readonly seed?: boolean;
+  /** htpasswd only: more users (ECR-style `AWS` + token password). */
+  readonly extraUsers?: readonly Credentials[];
+  /** token only: the `service` the registry expects in tokens (default `pullguard-test-registry`). */
+  readonly tokenService?: string;
+  /** token only: the realm the registry's challenges name (default: the in-process issuer's `/token`). */
+  readonly tokenRealm?: string;
 }
 
 const USERS = {
@@ -155,10 +161,10 @@ export async function startRegistry(t: TapLike, opts: StartRegistryOptions): Pro
     await writeFile(join(dir, 'token.crt'), pki.tokenCertPem);
     await mkdir(join(dir, 'data'));
 
-    const service = 'pullguard-test-registry';
+    const service = opts.tokenService ?? 'pullguard-test-registry';
     let auth: Record<string, unknown>;
     if (opts.auth === 'htpasswd') {
-      await writeFile(join(dir, 'htpasswd'), `${Object.values(USERS).map((u) => bcryptLine(u.username, u.password)).join('\n')}\n`);
+      await writeFile(join(dir, 'htpasswd'), `${[...Object.values(USERS), ...(opts.extraUsers ?? [])].map((u) => bcryptLine(u.username, u.password)).join('\n')}\n`);
       auth = { htpasswd: { realm: 'pullguard-test', path: join(dir, 'htpasswd') } };
     } else {
       const all = (_repo: string, requested: readonly string[]): readonly string[] => requested;
@@ -177,7 +183,7 @@ export async function startRegistry(t: TapLike, opts: StartRegistryOptions): Pro
         anonymous: (repo) => (repo.startsWith('public/') ? ['pull'] : []),
         ...(opts.tokenExpiresIn !== undefined ? { expiresIn: opts.tokenExpiresIn } : {}),
       });
-      auth = { token: { realm: issuer.realm, service, issuer: 'pullguard-test-issuer', rootcertbundle: join(dir, 'token.crt') } };
+      auth = { token: { realm: opts.tokenRealm ?? issuer.realm, service, issuer: 'pullguard-test-issuer', rootcertbundle: join(dir, 'token.crt') } };
     }
 
     let port = 0;

@@ -1,0 +1,43 @@
+// The cloud SDKs are loaded only when a provider is asked for a credential: `pullguard check --offline`
+// and the webhook without `cloud` config never load @aws-sdk/* or @azure/*. Each scenario runs in a
+// fresh Node process whose module resolution hook records every module resolved from those scopes
+// (test/helpers/cloud-lazy-child.ts); the control scenario shows the hook does see them.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('../helpers/cloud-lazy-child.ts', import.meta.url));
+
+async function runChild(mode: string): Promise<{ loaded: string[]; detail: unknown }> {
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.includes('processinfo')), CHILD, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const last = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`child ${mode} exited ${code}:\n${out}\n${err}`);
+  return JSON.parse(last) as { loaded: string[]; detail: unknown };
+}
+
+t.test('pullguard check --offline (cloud.ecr and cloud.acr on) loads no cloud SDK', async (t) => {
+  const r = await runChild('offline');
+  t.same(r.detail, { code: 0, objects: 2 }, 'the check ran over both images');
+  t.same(r.loaded, []);
+});
+
+t.test('the webhook without cloud config loads no cloud SDK, also for ECR/ACR images', async (t) => {
+  const r = await runChild('webhook');
+  t.equal((r.detail as string[]).length, 2, 'both reviews answered');
+  t.same(r.loaded, []);
+});
+
+t.test('control: asking a provider loads its SDK (the hook sees them)', async (t) => {
+  const r = await runChild('control');
+  t.same(r.detail, ['no-identity', 'no-identity']);
+  t.ok(r.loaded.includes('@aws-sdk/client-ecr'), `loaded: ${r.loaded.slice(0, 5).join(', ')}`);
+  t.ok(r.loaded.includes('@azure/identity'));
+});
