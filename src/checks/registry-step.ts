@@ -38,7 +38,7 @@ export interface RegistryLookup {
 export interface RegistryStepOptions {
   readonly lookup: RegistryLookup;
   /** Every platform a node of the cluster has (config `platforms`); images must provide them all unless the pod pins one. */
-  readonly clusterPlatforms: readonly Platform[];
+  readonly clusterPlatforms: () => readonly Platform[];
   /** Credentials from pullguard's own cloud identity, per registry kind (absent or null: not enabled). */
   readonly cloud?: { readonly ecr?: CloudCredentialProvider | null; readonly acr?: CloudCredentialProvider | null };
 }
@@ -51,7 +51,7 @@ function credentialsOf(image: ImageCredentials | undefined): Credential[] {
 export function registryStep(opts: RegistryStepOptions): RegistryStep {
   return {
     async check({ subject, images, podSpec, credentials, deadline }) {
-      const platforms = wantedPlatforms(podSpec, opts.clusterPlatforms);
+      const platforms = wantedPlatforms(podSpec, opts.clusterPlatforms());
       const results = await Promise.all(
         images.map(async ({ use, ref }, i): Promise<Finding | null> => {
           const creds = credentials?.[i];

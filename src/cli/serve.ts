@@ -156,7 +156,8 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   let registryKey = registryConfigKey(initialConfig);
   // Engine dependencies are rebuilt as a whole when the configuration changes, and each review reads
   // them once: a review never sees half of an old and half of a new configuration.
-  const makeDeps = (config: Config): EngineDeps => engineDeps(config, { state, registry });
+  const makeDeps = (config: Config): EngineDeps =>
+    engineDeps(config, { state, registry, ...(cluster ? { nodePlatforms: () => cluster.nodes.platforms() } : {}) });
   let deps = makeDeps(initialConfig);
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
   const app = await build({

@@ -91,19 +91,32 @@ function cloudFor(config: Config, registry: RegistryChecker): Pick<RegistryStepO
   };
 }
 
-export function clusterPlatforms(config: Config): Platform[] {
+/** The configured `platforms` (`os/arch[/variant]`), parsed. */
+export function configuredPlatforms(config: Config): Platform[] {
   return config.platforms.map((p) => parsePlatform(p)).filter((p): p is Platform => p !== null);
+}
+
+function clusterPlatformsFor(config: Config, nodePlatforms: (() => readonly Platform[]) | undefined): () => readonly Platform[] {
+  const configured = configuredPlatforms(config);
+  if (configured.length > 0 || !nodePlatforms) return () => configured;
+  return nodePlatforms;
 }
 
 export function engineDeps(
   config: Config,
-  opts: { readonly state: ClusterState; readonly dockerConfig?: DockerConfig | undefined; readonly registry: RegistryChecker | null },
+  opts: {
+    readonly state: ClusterState;
+    readonly dockerConfig?: DockerConfig | undefined;
+    readonly registry: RegistryChecker | null;
+    /** The platforms of the cluster's nodes (Nodes informer), used when the configuration names none. */
+    readonly nodePlatforms?: () => readonly Platform[];
+  },
 ): EngineDeps {
   return {
     config,
     credentials: credentialStep({ state: opts.state, config, ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}) }),
     ...(opts.registry && config.registryChecks
-      ? { registry: registryStep({ lookup: opts.registry, clusterPlatforms: clusterPlatforms(config), ...cloudFor(config, opts.registry) }) }
+      ? { registry: registryStep({ lookup: opts.registry, clusterPlatforms: clusterPlatformsFor(config, opts.nodePlatforms), ...cloudFor(config, opts.registry) }) }
       : {}),
   };
 }

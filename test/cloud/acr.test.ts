@@ -75,7 +75,7 @@ t.test('against a real registry as acme.azurecr.io', async (t) => {
   const depsWith = (checker: RegistryChecker, provider: AcrCredentialProvider | null): EngineDeps => ({
     config,
     credentials: credentialStep({ state: new ClusterStore(), config }),
-    registry: registryStep({ lookup: checker, clusterPlatforms: [], ...(provider ? { cloud: { acr: provider } } : {}) }),
+    registry: registryStep({ lookup: checker, clusterPlatforms: () => [], ...(provider ? { cloud: { acr: provider } } : {}) }),
   });
   const reviewPod = async (deps: EngineDeps, name: string, image: string) => {
     const object = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'app', image }] } };
