@@ -58,6 +58,16 @@ const UNREACHABLE_TEXT: Record<UnreachableCause, { cause: string; fix: string }>
   'circuit-open': { cause: 'it failed repeatedly and is skipped for a while', fix: 'check the registry; pullguard retries it shortly' },
 };
 
+/**
+ * The kubelet's keyring is a union: pull-secret credentials first, then the node's own (docker config,
+ * credential-provider plugins; pkg/credentialprovider/keyring.go UnionDockerKeyring), tried in order
+ * until one works. When a node provider covers the image, a rejected pull secret is wrong but not fatal:
+ * the finding stands, as a warning.
+ */
+function afterSecretsTheNode(f: Finding): Finding {
+  return { ...f, message: `${f.message} Nodes may still pull it with their own credentials, which pullguard cannot use.`, actionHint: 'warn' };
+}
+
 export function registryFinding(
   use: ImageUse,
   ref: ImageReference,
@@ -143,11 +153,13 @@ export function registryFinding(
     case 'credentials-rejected': {
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${host} rejected the credential pullguard got with its own identity (${outcome.detail})`);
       const n = outcome.tried > 1 ? `all ${outcome.tried} credentials` : 'the credentials';
+      if (ctx.nodeCredentialsMayApply) return afterSecretsTheNode(make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} from the pull secrets`, 'update the pull secret, or remove it if the nodes\' own credentials serve this registry', `${host} rejected the pull secret; node credentials may still serve it`));
       return make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} the kubelet would use`, 'update the pull secret with a valid username and password or token', `${host} rejected ${n}; update the pull secret`);
     }
 
     case 'access-denied':
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `pullguard's own identity may not pull ${ref.path} from ${host} (${outcome.detail})`);
+      if (ctx.nodeCredentialsMayApply) return afterSecretsTheNode(make('REGISTRY_ACCESS_DENIED', `the pull secret's credentials for ${host} may not pull ${ref.path}`, 'grant them pull access, or remove the pull secret if the nodes\' own credentials serve this registry', `pull secret may not pull ${repo}; node credentials may still serve it`));
       if (outcome.reason === 'token-expired')
         return make('REGISTRY_AUTH_REJECTED', `${host} says the registry token in the pull secret has expired`, 'refresh the pull secret (ECR tokens last 12 hours; use a credential provider or a refresher)', `${host}: registry token expired; refresh the pull secret`);
       return make(

@@ -97,3 +97,21 @@ t.test('image falls back to the reference when the use has none', async (t) => {
   const f = registryFinding({ ...use, image: null }, ref, { ...base, kind: 'repository-missing', pullThroughCache: false });
   t.equal(f?.image, ref.raw);
 });
+
+t.test('rejected pull-secret credentials are not fatal when a node provider covers the image', async (t) => {
+  const ref = imageRef('123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'team/app', { tag: '1' });
+  const use = { container: 'app', slot: 'containers' as const, field: 'spec.containers[0].image', image: ref.raw, problem: null };
+  const base = { registry: ref.domain, repository: ref.name, reference: '1', detail: 'UNAUTHORIZED' };
+  const cases = [
+    { name: 'rejected, no node provider', outcome: { ...base, kind: 'credentials-rejected', tried: 1 }, node: false, code: 'REGISTRY_AUTH_REJECTED', hint: undefined },
+    { name: 'rejected, node provider', outcome: { ...base, kind: 'credentials-rejected', tried: 1 }, node: true, code: 'REGISTRY_AUTH_REJECTED', hint: 'warn' },
+    { name: 'denied, no node provider', outcome: { ...base, kind: 'access-denied', reason: 'permission' }, node: false, code: 'REGISTRY_ACCESS_DENIED', hint: undefined },
+    { name: 'denied, node provider', outcome: { ...base, kind: 'access-denied', reason: 'permission' }, node: true, code: 'REGISTRY_ACCESS_DENIED', hint: 'warn' },
+  ];
+  for (const c of cases) {
+    const f = registryFinding(use, ref, c.outcome as never, { nodeCredentialsMayApply: c.node });
+    t.equal(f?.code, c.code, c.name);
+    t.equal(f?.actionHint, c.hint, `${c.name}: action hint`);
+    if (c.node) t.match(f?.message, /Nodes may still pull it with their own credentials/, c.name);
+  }
+});
