@@ -4,16 +4,13 @@
 import t from 'tap';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { PassThrough, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
 import { requireRegistry, startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { run } from '../helpers/cli.js';
+import { run, runWith } from '../helpers/cli.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -105,14 +102,10 @@ if (requireRegistry(t)) {
 
   t.test('a long online run on a terminal: progress on stderr, erased, never in the report', async (t) => {
     const many = [secret, ...Array.from({ length: 600 }, (_, i) => deploy(`d${i}`, `${host}/team/app:${i % 3 === 0 ? '1.2.0' : `missing-${i % 60}`}`))];
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    const io: Io = { stdout, stderr, stdin: Readable.from([many.map((d) => stringify(d)).join('---\n')]), env: {}, stdoutIsTTY: false, stderrIsTTY: true };
-    const code = await main(['check', '-c', config, '-o', 'json', '-'], io);
+    const { code, stdout: out, stderr: err } = await runWith(['check', '-c', config, '-o', 'json', '-'], {
+      stdin: many.map((d) => stringify(d)).join('---\n'),
+      stderrIsTTY: true,
+    });
     t.equal(code, 1);
     const report = JSON.parse(out);
     t.equal(report.objects.length, 600);

@@ -4,28 +4,18 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
 import { progress } from '../../src/cli/progress.js';
 import { CHECK_HELP } from '../../src/cli/check.js';
-import { run } from '../helpers/cli.js';
+import { run, runWith } from '../helpers/cli.js';
 
 const MIXED = 'test/fixtures/manifests/mixed.yaml';
 const HELM = 'test/fixtures/helm/shop.yaml';
 
 /** Like helpers/cli.ts `run`, with terminals where asked. */
-async function runTty(argv: string[], tty: { stdout?: boolean; stderr?: boolean }, env: Record<string, string> = {}, stdinText = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: Io = { stdout, stderr, stdin: Readable.from([stdinText]), env, stdoutIsTTY: tty.stdout ?? false, stderrIsTTY: tty.stderr ?? false };
-  const code = await main(argv, io);
-  return { code, stdout: out, stderr: err };
+function runTty(argv: string[], tty: { stdout?: boolean; stderr?: boolean }, env: Record<string, string> = {}, stdinText = '') {
+  return runWith(argv, { stdin: stdinText, env, stdoutIsTTY: tty.stdout ?? false, stderrIsTTY: tty.stderr ?? false });
 }
 
 async function tmp(): Promise<string> {

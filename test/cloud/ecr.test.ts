@@ -7,7 +7,6 @@ import t from 'tap';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'yaml';
 import { EcrCredentialProvider, parseEcrHost, CREDENTIAL_RENEW_MARGIN_MS, CloudCredentialError } from '../../src/cloud/index.js';
 import { configFromValue } from '../../src/config/load.js';
@@ -15,7 +14,7 @@ import { review } from '../../src/checks/engine.js';
 import { ClusterStore } from '../../src/cluster/store.js';
 import { NODE_PROVIDER_PRESETS } from '../../src/credentials/resolve.js';
 import * as wiring from '../../src/cli/wiring.js';
-import type { Io } from '../../src/cli/io.js';
+import { runWith } from '../helpers/cli.js';
 import { requireRegistry, startRegistry } from '../helpers/registry.js';
 import { ecrPassword, startEcrStandIn } from '../helpers/cloud-standins.js';
 
@@ -221,14 +220,7 @@ t.test('against a real registry under ECR host names', async (t) => {
       .map((o) => stringify(o))
       .join('---\n');
     const before = ecr.count();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    const io: Io = { stdout, stderr, stdin: Readable.from([manifests]), env: {}, stdoutIsTTY: false };
-    const code = await runCheck(['-o', 'json', '-c', join(dir, 'config.yaml'), '-'], io);
+    const { code, stdout: out, stderr: err } = await runWith(['-o', 'json', '-c', join(dir, 'config.yaml'), '-'], { stdin: manifests, entry: runCheck });
     t.equal(err, '');
     t.equal(code, 1, 'something would be denied');
     const report = JSON.parse(out) as { objects: Array<{ name: string; findings: Array<{ code: string; message: string }> }> };
