@@ -3,6 +3,7 @@
  * registry), kept until `margin` before it expires; concurrent misses share one fetch; definite
  * failures are remembered briefly. Callers wait for the shared fetch only until their own deadline.
  */
+import { untilDeadline } from '../registry/wait.js';
 import { SingleFlight, TtlLru, type Clock } from '../registry/cache.js';
 import type { Credential } from '../registry/outcome.js';
 import { CloudCredentialError, type CredentialRequestOptions } from './types.js';
@@ -63,7 +64,7 @@ export class CredentialCache {
         throw err;
       }
     });
-    const r = await waitFor(shared, options);
+    const r = await untilDeadline(shared, options.deadline, options.signal);
     if (r === null) throw timeoutError();
     return r.value;
   }
@@ -74,35 +75,3 @@ export class CredentialCache {
   }
 }
 
-/** `{value}` of the promise, or null once the deadline passes or the signal aborts (the promise goes on). */
-function waitFor<T>(p: Promise<T>, options: CredentialRequestOptions): Promise<{ value: T } | null> {
-  const { deadline, signal } = options;
-  // A rejection after the caller left must not become an unhandled rejection.
-  p.catch(() => undefined);
-  if (signal?.aborted) return Promise.resolve(null);
-  const remaining = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
-  if (remaining <= 0) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const done = (): void => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      done();
-      resolve(null);
-    };
-    if (Number.isFinite(remaining)) timer = setTimeout(onAbort, Math.min(remaining, 2 ** 31 - 1));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (value) => {
-        done();
-        resolve({ value });
-      },
-      (err: unknown) => {
-        done();
-        reject(err);
-      },
-    );
-  });
-}

@@ -10,6 +10,7 @@
  *   negatives under a minute, transient failures never.
  * - A per-registry circuit breaker fails fast after repeated unreachable outcomes.
  */
+import { untilDeadline } from './wait.js';
 import type { ImageReference } from '../reference/types.js';
 import { Transport } from './transport.js';
 import { TtlLru, type Clock } from './cache.js';
@@ -199,7 +200,7 @@ export class RegistryChecker {
     }
     flight.waiters++;
     try {
-      const r = await waitUntil(flight.promise, deadline, options.signal);
+      const r = (await untilDeadline(flight.promise, deadline, options.signal))?.value ?? null;
       if (r === null)
         return report(
           {
@@ -270,32 +271,3 @@ function lowerKeys(r: Readonly<Record<string, string>>): Record<string, string> 
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/** The promise's value, or null once the deadline passes or the signal aborts. */
-function waitUntil<T>(p: Promise<T>, deadline: number, signal: AbortSignal | undefined): Promise<T | null> {
-  if (signal?.aborted) return Promise.resolve(null);
-  const remaining = deadline - Date.now();
-  if (remaining <= 0) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const done = (): void => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      done();
-      resolve(null);
-    };
-    if (Number.isFinite(remaining)) timer = setTimeout(onAbort, Math.min(remaining, 2 ** 31 - 1));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        done();
-        resolve(v);
-      },
-      (e: unknown) => {
-        done();
-        reject(e);
-      },
-    );
-  });
-}

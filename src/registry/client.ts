@@ -6,6 +6,7 @@
  *
  * Every decision about what an answer means is made in outcome.ts; this file only asks.
  */
+import { untilAborted } from './wait.js';
 import { createHash } from 'node:crypto';
 import type { Transport, HttpResponse } from './transport.js';
 import { TtlLru, SingleFlight, type Clock } from './cache.js';
@@ -428,24 +429,6 @@ export class DistributionClient {
 /** A signal that never aborts: shared requests are bounded by their request timeout alone. */
 const NEVER: AbortSignal = new AbortController().signal;
 
-/** `p`, or a rejection with the signal's reason once it aborts (p keeps running for others). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
-      },
-    );
-  });
-}
 
 function basicAuth(c: Credential): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}`;
