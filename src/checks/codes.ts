@@ -30,6 +30,11 @@ export const FINDINGS = {
     undecided: false,
     summary: "An imagePullSecrets entry (of the pod or its ServiceAccount) names a Secret that does not exist in the pod's namespace; the kubelet pulls without it.",
   },
+  PULL_SECRET_UNVERIFIED: {
+    defaultAction: 'warn',
+    undecided: true,
+    summary: 'The pod names pull secrets that pullguard could not read (no cluster data); they were not checked, and registry answers that need credentials are not verified.',
+  },
   PULL_SECRET_UNUSABLE: {
     defaultAction: 'warn',
     undecided: false,

@@ -16,6 +16,11 @@ export interface CredentialStepOptions {
   /** Entries of a docker config.json (CLI `--docker-config`), tried after pull secrets. */
   readonly dockerConfig?: DockerConfig;
   readonly now?: () => number;
+  /**
+   * Why the cluster view may lack Secrets (no --kubeconfig, no Secrets in the manifest set): said in
+   * the PULL_SECRET_UNVERIFIED finding for pull secrets a pod names that could not be read.
+   */
+  readonly unavailableReason?: string;
 }
 
 /**
@@ -44,7 +49,24 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
     resolve({ subject, podSpec, images }) {
       const ctx = podCredentialContext(podSpec, subject.namespace, subject.group === '' && subject.kind === 'Pod');
       const result = resolvePodCredentials(ctx, images, opts.state, resolveConfig, now());
-      return { images: result.images, findings: oncePerProblem(result.findings) };
+      const findings = oncePerProblem(result.findings);
+      // The pod's own listed secrets that the view lacks (a ServiceAccount it lacks is not reported:
+      // most pods list no secrets, and a warning on each would be noise).
+      const unread = result.unknown.filter((ns_name) => ctx.imagePullSecrets.some((n) => `${ctx.namespace}/${n}` === ns_name));
+      const reason = opts.unavailableReason ?? 'no cluster data';
+      const first = images[0];
+      if (unread.length > 0 && first) {
+        const names = unread.map((x) => JSON.stringify(x.slice(x.indexOf('/') + 1))).join(', ');
+        findings.push({
+          code: 'PULL_SECRET_UNVERIFIED',
+          container: first.use.container,
+          field: first.use.field,
+          image: first.use.image ?? '',
+          message: `pull secret${unread.length > 1 ? 's' : ''} ${names} could not be checked: ${reason}. Whether ${unread.length > 1 ? 'they exist' : 'it exists'} and what ${unread.length > 1 ? 'they hold' : 'it holds'} is unknown, so registry answers that need credentials are not verified.`,
+          short: `pull secret${unread.length > 1 ? 's' : ''} ${names} not checked: ${reason}`,
+        });
+      }
+      return { images: result.images, findings, unknown: unread.length > 0 ? reason : null };
     },
   };
 }

@@ -57,6 +57,8 @@ export interface CredentialResult {
   /** Per image: its credentials in kubelet order (values kept in memory only, never printed). */
   readonly images: readonly ImageCredentials[];
   readonly findings: readonly Finding[];
+  /** Why some of the pod's pull secrets could not be read (no cluster data), or null when all were. */
+  readonly unknown: string | null;
 }
 
 /** The registry step (src/checks/registry.ts): asks registries, within the deadline. */
@@ -67,6 +69,8 @@ export interface RegistryStep {
     readonly podSpec: Readonly<Record<string, unknown>>;
     /** Same order as `images`; absent when no credential step ran. */
     readonly credentials: readonly ImageCredentials[] | undefined;
+    /** Why some of the pod's pull secrets could not be read, or null. */
+    readonly credentialsUnknown?: string | null;
     readonly deadline: number;
   }): Promise<readonly Finding[]>;
 }
@@ -140,9 +144,11 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
   }
 
   let credentials: readonly ImageCredentials[] | undefined;
+  let credentialsUnknown: string | null = null;
   if (deps.credentials && valid.length > 0) {
     const result = deps.credentials.resolve({ subject, podSpec: site.spec, images: valid });
     credentials = result.images;
+    credentialsUnknown = result.unknown;
     const byUse = new Map(reports.map((r) => [r.use, r]));
     valid.forEach((v, i) => {
       const report = byUse.get(v.use);
@@ -151,7 +157,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
     findings.push(...result.findings);
   }
   if (deps.registry && valid.length > 0) {
-    findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: site.spec, credentials, deadline })));
+    findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: site.spec, credentials, credentialsUnknown, deadline })));
   }
   return { carrier: true, problem: null, images: reports, findings, unchanged, exempt };
 }

@@ -50,7 +50,7 @@ function credentialsOf(image: ImageCredentials | undefined): Credential[] {
 
 export function registryStep(opts: RegistryStepOptions): RegistryStep {
   return {
-    async check({ subject, images, podSpec, credentials, deadline }) {
+    async check({ subject, images, podSpec, credentials, credentialsUnknown, deadline }) {
       const platforms = wantedPlatforms(podSpec, opts.clusterPlatforms());
       const results = await Promise.all(
         images.map(async ({ use, ref }, i): Promise<Finding | null> => {
@@ -85,6 +85,7 @@ export function registryStep(opts: RegistryStepOptions): RegistryStep {
           if (outcome === null) return null;
           return registryFinding(use, ref, outcome, {
             nodeCredentialsMayApply: creds?.nodeProvider != null,
+            ...(credentialsUnknown ? { credentialsUnknown } : {}),
             ...(cloudIdentity ? { cloudIdentity } : {}),
           });
         }),

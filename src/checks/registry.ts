@@ -25,6 +25,11 @@ export interface RegistryFindingContext {
    * says something about pullguard's setup, not about the pull (CLOUD_CREDENTIALS_UNAVAILABLE).
    */
   readonly cloudIdentity?: 'ecr' | 'acr';
+  /**
+   * Set when the pod's pull secrets could not be read (no cluster data): the check went without
+   * them, so "authentication required" says nothing about the pull.
+   */
+  readonly credentialsUnknown?: string;
 }
 
 /** How to let pullguard verify images that nodes pull with their own ECR/ACR identity. */
@@ -140,12 +145,16 @@ export function registryFinding(
 
     case 'auth-required':
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${host} still asks for authentication with the credential from pullguard's own identity`);
+      if (ctx.credentialsUnknown)
+        return make('IMAGE_UNVERIFIED', `${host} requires authentication and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, 'give pullguard cluster access to check it', `${host} requires authentication; pull secrets unread, not verified`);
       if (ctx.nodeCredentialsMayApply)
         return make('IMAGE_UNVERIFIED', `${host} requires authentication; nodes may authenticate with their own credential provider, which pullguard cannot use`, `nothing to do if node credentials cover this registry; otherwise add an imagePullSecret${enableCloudHint(host)}`, `${host} requires authentication; node credentials may cover it (not verified)`);
       return make('REGISTRY_AUTH_REQUIRED', `${host} requires authentication and no pull secret covers it`, 'add an imagePullSecret (to the pod or its ServiceAccount) with credentials for this registry', `${host} requires authentication; add an imagePullSecret for it`);
 
     case 'private-or-missing':
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${repo} is missing or not accessible to pullguard's own identity`);
+      if (!outcome.authenticated && ctx.credentialsUnknown)
+        return make('IMAGE_UNVERIFIED', `${repo} is missing or private, and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, 'give pullguard cluster access to check it', `${repo} missing or private; pull secrets unread, not verified`);
       if (outcome.authenticated)
         return make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`);
       return make('REGISTRY_AUTH_REQUIRED', `${repo} does not exist or is private (Docker Hub answers both the same to anonymous pulls)`, 'check the image name; if it is private, add an imagePullSecret', `${repo} is missing or private; check the name or add a pull secret`);

@@ -237,7 +237,12 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     for (const p of problems) io.stderr.write(`pullguard check: ${p}\n`);
     const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
-    deps = engineDeps(config, { state, dockerConfig, registry });
+    deps = engineDeps(config, {
+      state,
+      dockerConfig,
+      registry,
+      unavailableReason: 'the checked manifests hold no Secrets or ServiceAccounts; add them or pass --kubeconfig',
+    });
   } catch (err) {
     const code = knownFailure(err, io);
     if (code !== null) return code;

@@ -157,7 +157,13 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   // Engine dependencies are rebuilt as a whole when the configuration changes, and each review reads
   // them once: a review never sees half of an old and half of a new configuration.
   const makeDeps = (config: Config): EngineDeps =>
-    engineDeps(config, { state, registry, ...(cluster ? { nodePlatforms: () => cluster.nodes.platforms() } : {}) });
+    engineDeps(config, {
+      state,
+      registry,
+      ...(cluster
+        ? { nodePlatforms: () => cluster.nodes.platforms() }
+        : { unavailableReason: 'pullguard runs without cluster data (no --kubeconfig, not in a cluster)' }),
+    });
   let deps = makeDeps(initialConfig);
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
   const app = await build({

@@ -110,11 +110,18 @@ export function engineDeps(
     readonly registry: RegistryChecker | null;
     /** The platforms of the cluster's nodes (Nodes informer), used when the configuration names none. */
     readonly nodePlatforms?: () => readonly Platform[];
+    /** Why the cluster view may lack Secrets, in the words the user can act on. */
+    readonly unavailableReason?: string;
   },
 ): EngineDeps {
   return {
     config,
-    credentials: credentialStep({ state: opts.state, config, ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}) }),
+    credentials: credentialStep({
+      state: opts.state,
+      config,
+      ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
+      ...(opts.unavailableReason ? { unavailableReason: opts.unavailableReason } : {}),
+    }),
     ...(opts.registry && config.registryChecks
       ? { registry: registryStep({ lookup: opts.registry, clusterPlatforms: clusterPlatformsFor(config, opts.nodePlatforms), ...cloudFor(config, opts.registry) }) }
       : {}),

@@ -123,3 +123,18 @@ t.test('--config is honoured, and an invalid config is exit 2 naming the problem
   t.equal(bad.code, 2);
   t.match(bad.stderr, /mode: must be one of "enforce", "warn", "off"/);
 });
+
+t.test('pull secrets a pod names but the manifests do not hold are reported unverified, not missing', async (t) => {
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  imagePullSecrets: [{name: regcred}, {name: other}]\n  containers: [{name: c, image: "ghcr.io/acme/app:1"}]\n';
+  const r = await run(['check', '--offline', '-o', 'json', '-'], pod);
+  t.equal(r.code, 0);
+  const [finding, ...rest] = JSON.parse(r.stdout).objects[0].findings;
+  t.same(rest, []);
+  t.match(finding, {
+    code: 'PULL_SECRET_UNVERIFIED',
+    action: 'warn',
+    message: 'pull secrets "regcred", "other" could not be checked: the checked manifests hold no Secrets or ServiceAccounts; add them or pass --kubeconfig. Whether they exist and what they hold is unknown, so registry answers that need credentials are not verified.',
+  });
+  const withSa = await run(['check', '--offline', '-o', 'json', '-'], 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}\n---\n' + pod);
+  t.same(JSON.parse(withSa.stdout).objects[0].findings.map((f: { code: string }) => f.code), ['PULL_SECRET_NOT_FOUND', 'PULL_SECRET_NOT_FOUND'], 'a manifest set that describes the namespace: missing');
+});

@@ -80,6 +80,16 @@ if (requireRegistry(t)) {
     t.same(ok.images[0]?.credentials, [{ source: 'secret', secret: 'default/regcred', key: host }]);
   });
 
+  t.test('a private image whose pull secret could not be read is unverified, never denied', async (t) => {
+    // No Secret in the manifest set: regcred exists somewhere, pullguard cannot see it.
+    const r = await run(['check', '-o', 'json', '-c', config, '-'], stringify(pod('unread', `${host}/team/app:1.2.0`, { imagePullSecrets: [{ name: 'regcred' }] })));
+    t.equal(r.code, 0);
+    const o = JSON.parse(r.stdout).objects[0];
+    t.same(o.findings.map((f: { code: string }) => f.code), ['PULL_SECRET_UNVERIFIED', 'IMAGE_UNVERIFIED']);
+    t.equal(o.verdict, 'warn');
+    t.match(o.findings[1].message, /requires authentication and the pod's pull secrets could not be read/);
+  });
+
   t.test('--offline makes no registry call', async (t) => {
     const r = await run(['check', '--offline', '-o', 'json', '-c', config, '-'], stringify(pod('p', `${host}/team/app:9.9.9`)));
     t.equal(r.code, 0);

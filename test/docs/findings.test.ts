@@ -17,3 +17,10 @@ t.test('every finding code is documented with its default action', async (t) => 
 t.test('the docs list no code that does not exist', async (t) => {
   t.same([...rows.keys()].filter((c) => !(FINDING_CODES as string[]).includes(c)), []);
 });
+
+t.test('docs/policy.md lists exactly the codes that follow failurePolicy', async (t) => {
+  const policy = readFileSync('docs/policy.md', 'utf8');
+  const paragraph = policy.slice(policy.indexOf('could not decide'), policy.indexOf('`failurePolicy`: `warn` (default'));
+  const listed = [...paragraph.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]).sort();
+  t.same(listed, FINDING_CODES.filter((c) => FINDINGS[c].undecided).sort());
+});

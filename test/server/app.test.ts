@@ -218,3 +218,25 @@ t.test('parseTimeout reads the API server\'s Go durations', async (t) => {
   ];
   for (const c of cases) t.equal(parseTimeout(c.input), c.want, String(c.input));
 });
+
+t.test('without cluster data the answer says which pull secrets were not checked, and why', async (t) => {
+  const { engineDeps } = await import('../../src/cli/wiring.js');
+  const { ClusterStore } = await import('../../src/cluster/store.js');
+  const { defaultConfig } = await import('../../src/config/load.js');
+  const { build } = await import('../../src/server/app.js');
+  const deps = engineDeps(defaultConfig(), {
+    state: new ClusterStore({ available: false }),
+    registry: null,
+    unavailableReason: 'pullguard runs without cluster data (no --kubeconfig, not in a cluster)',
+  });
+  const app = await build({ deps: () => deps });
+  t.teardown(() => app.close());
+  const review = loadFixture('deployment-create-good-deploy.json'); // lists imagePullSecrets: regcred
+  const res = await app.inject({ method: 'POST', url: '/validate', headers: JSON_HEADERS, payload: review });
+  t.same(res.json().response, {
+    uid: review.request.uid,
+    allowed: true,
+    warnings: ['PULL_SECRET_UNVERIFIED container "app": pull secret "regcred" not checked: pullguard runs without cluster data (no --kubeconfig, not in a cluster)'],
+    auditAnnotations: { verdict: 'warn', findings: 'PULL_SECRET_UNVERIFIED' },
+  });
+});
