@@ -75,20 +75,55 @@ function splitURL(u: GoURL): { parts: string[]; port: string } {
   return { parts: host.split('.'), port };
 }
 
-function urlsMatchBinary(glob: string, target: string): boolean {
-  const g = parseSchemeless(glob);
-  if (!g) return false;
-  const t = parseSchemeless(target);
-  if (!t) return false;
-  const gs = splitURL(g);
-  const ts = splitURL(t);
-  if (gs.port !== ts.port) return false;
-  if (gs.parts.length !== ts.parts.length) return false;
+/** What URLsMatch compares of one side: `ParseSchemelessURL` then `SplitURL`; null when unparsable. */
+interface SplitSide {
+  readonly path: string;
+  readonly parts: readonly string[];
+  readonly port: string;
+}
+
+/**
+ * Parsed sides, memoised: the same few patterns (presets, config, keyring index keys) are matched
+ * against every image of every review, and Go's URL parser is not cheap. Pure functions of the string,
+ * so the answers are unchanged; bounded (cleared when full) so distinct image names cannot grow it.
+ */
+const MEMO_MAX = 4096;
+const splitByBinary = new Map<string, SplitSide | null>();
+const splitByString = new Map<string, SplitSide | null>();
+
+function memo(map: Map<string, SplitSide | null>, key: string, make: () => SplitSide | null): SplitSide | null {
+  let v = map.get(key);
+  if (v !== undefined) return v;
+  v = make();
+  if (map.size >= MEMO_MAX) map.clear();
+  map.set(key, v);
+  return v;
+}
+
+function splitSideBinary(bin: string): SplitSide | null {
+  return memo(splitByBinary, bin, () => {
+    const u = parseSchemeless(bin);
+    return u ? { path: u.path, ...splitURL(u) } : null;
+  });
+}
+
+function splitSideString(s: string): SplitSide | null {
+  return memo(splitByString, s, () => splitSideBinary(toBinary(s)));
+}
+
+function sidesMatch(g: SplitSide | null, t: SplitSide | null): boolean {
+  if (!g || !t) return false;
+  if (g.port !== t.port) return false;
+  if (g.parts.length !== t.parts.length) return false;
   if (!t.path.startsWith(g.path)) return false;
-  for (let k = 0; k < gs.parts.length; k++) {
-    if (!goFilepathMatchOrFalse(gs.parts[k]!, ts.parts[k]!)) return false;
+  for (let k = 0; k < g.parts.length; k++) {
+    if (!goFilepathMatchOrFalse(g.parts[k]!, t.parts[k]!)) return false;
   }
   return true;
+}
+
+function urlsMatchBinary(glob: string, target: string): boolean {
+  return sidesMatch(splitSideBinary(glob), splitSideBinary(target));
 }
 
 /**
@@ -97,7 +132,7 @@ function urlsMatchBinary(glob: string, target: string): boolean {
  * malformed patterns are "no match".
  */
 export function urlsMatchStr(glob: string, target: string): boolean {
-  return urlsMatchBinary(toBinary(glob), toBinary(target));
+  return sidesMatch(splitSideString(glob), splitSideString(target));
 }
 
 /**

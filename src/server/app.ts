@@ -91,6 +91,22 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send(httpError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // Shutdown (SIGTERM → close()): Node's server.close() closes idle keep-alive connections once, and
+  // a connection whose review was in flight then stays open after its answer until the client drops
+  // it or the keep-alive timeout (72 s) passes — close() would not complete. So while closing, answers
+  // say `Connection: close` (the API server will not reuse the connection), and connections that go
+  // idle are closed as they do. Reviews in flight are still answered; new requests on a kept
+  // connection get 503 (return503OnClosing).
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    const server = app.server;
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
+    server.once('close', () => clearInterval(sweep));
+    done();
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const reason = opts.readiness?.notReadyReason() ?? null;
@@ -126,6 +142,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
       if (record.verdict === 'error') request.log.error({ ...record, durationMs }, 'review failed');
       else request.log.info({ ...record, durationMs }, 'review');
       opts.onDecision?.(record, durationMs);
+      if (closing) reply.header('connection', 'close');
       return handled.response;
     },
   );

@@ -61,7 +61,8 @@ export function groupOf(apiVersion: string): string {
 
 /** True when objects of this group and kind carry a pod spec. */
 export function isCarrier(group: string, kind: string): boolean {
-  return CARRIER_GROUPS[kind]?.includes(group) ?? false;
+  // Own keys only: a kind named `toString` or `constructor` must not find Object.prototype's members.
+  return Object.hasOwn(CARRIER_GROUPS, kind) && (CARRIER_GROUPS[kind] as readonly string[]).includes(group);
 }
 
 export interface PodSpecSite {
@@ -90,7 +91,7 @@ function describe(v: unknown): string {
 
 /** Locate the pod spec of a carrier object. `kind` must be a carrier kind. */
 export function podSpecOf(object: unknown, kind: string): PodSpecSite {
-  const steps = POD_SPEC_PATHS[kind];
+  const steps = Object.hasOwn(POD_SPEC_PATHS, kind) ? POD_SPEC_PATHS[kind] : undefined;
   if (!steps) throw new Error(`podSpecOf: ${kind} does not carry a pod spec`);
   const path = steps.join('.');
   let node: unknown = object;

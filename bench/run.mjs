@@ -1,0 +1,553 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: pullguard's admission path under load, measured next to the ceiling of this machine
+ * in the same run. Results are printed as tables; docs/performance.md keeps the latest ones.
+ *
+ *   node bench/run.mjs [--duration SECONDS] [--quick] [--cpu-prof DIR] [--json FILE]
+ *
+ * What runs (all on 127.0.0.1, everything over TLS with HTTP/1.1 keep-alive, as the API server connects):
+ *   - a REAL registry (docker-registry, TLS, anonymous) with the images the reviews name, and a
+ *     counting TLS proxy in front of it (bench/lib/registry.mjs);
+ *   - `pullguard serve` as a child process (its own RSS), with a configuration whose `registries`
+ *     trust the registry's CA: every decision runs the full engine, registry step included, and is
+ *     answered from the checker's cache once warm; one JSON log line per decision goes to a pipe;
+ *   - the ceiling: a bare node:https server answering a fixed "allowed" review (bench/lib/baseline.mjs),
+ *     also a child process, with the same certificate;
+ *   - the load generator, autocannon, in this process (pipelining 1, keep-alive connections).
+ * Latency percentiles come from every response time autocannon reports (float ms, not its integer
+ * histogram); RSS and CPU from /proc/PID of each server.
+ *
+ * Needs /usr/bin/docker-registry (Debian package docker-registry). Imports ../dist (built by
+ * `npm run bench` through scripts/build-if-needed.mjs).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { cpus, freemem, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freePort, registryAvailable, startCountingProxy, startRegistry } from './lib/registry.mjs';
+import { run as runReferenceBench } from './reference.bench.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const FIXTURES = join(ROOT, '../shared/fixtures/admission');
+const MAIN = join(ROOT, 'dist/cli/main.js');
+
+// ------------------------------------------------------------------------------------------------
+// options
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const QUICK = flag('--quick');
+const DURATION = Number(option('--duration', QUICK ? '3' : '10'));
+const CPU_PROF = option('--cpu-prof', null);
+const JSON_OUT = option('--json', null);
+const CONNECTIONS = Number(option('--connections', '16'));
+const FILL = Number(option('--fill', QUICK ? '2000' : '10000'));
+/** Scenarios to run: real, large, fixed, burst, memory (default all). */
+/** Extra arguments for `pullguard serve` and node options for it (experiments: --serve-args "--log-level warn"). */
+const SERVE_ARGS = option('--serve-args', '').split(' ').filter(Boolean);
+const SERVE_NODE_OPTIONS = option('--serve-node-options', '').split(' ').filter(Boolean);
+const ONLY = new Set(option('--only', 'real,large,fixed,burst,memory').split(','));
+
+if (!existsSync(MAIN)) {
+  console.error('dist/ is missing: run "npm run bench" (it builds first) or "npm run build".');
+  process.exit(2);
+}
+if (!registryAvailable()) {
+  console.error('bench needs /usr/bin/docker-registry (Debian package docker-registry): the cached case uses a real registry.');
+  process.exit(2);
+}
+
+// ------------------------------------------------------------------------------------------------
+// small helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (s) => process.stderr.write(`${s}\n`);
+
+/** /proc/PID/status and /proc/PID/stat readings (Linux). */
+function procStats(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, cpuMs: (ticks * 1000) / 100 };
+}
+
+/** Highest VmHWM seen per process, across the resets below. */
+const peaks = new Map();
+function foldPeak(pid) {
+  try {
+    const p = Math.max(peaks.get(pid) ?? 0, procStats(pid).hwmMb);
+    peaks.set(pid, p);
+    return p;
+  } catch {
+    return peaks.get(pid) ?? NaN;
+  }
+}
+
+/** Reset a process's peak RSS (VmHWM) so the next phase's peak is its own (the old one is kept in `peaks`). */
+function resetPeak(pid) {
+  foldPeak(pid);
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+async function waitHttps(port, ca, path = '/healthz', timeoutMs = 20_000) {
+  const started = Date.now();
+  for (;;) {
+    const status = await new Promise((resolve) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path, ca, rejectUnauthorized: false, timeout: 1000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(null));
+      req.end();
+    });
+    if (status === 200) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`https://127.0.0.1:${port}${path} did not answer 200`);
+    await sleep(100);
+  }
+}
+
+/** POST one review with node:https; resolves { status, body, ms }. */
+function post(port, body, agent, path = '/validate?timeout=10s') {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        rejectUnauthorized: false,
+        headers: { 'content-type': 'application/json', accept: 'application/json, */*', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const REVIEW_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, */*',
+  'accept-encoding': 'gzip',
+  'user-agent': 'kube-apiserver-admission',
+};
+
+/** One autocannon run: every response time (float ms), counts, and the server's CPU time and peak RSS over it. */
+async function cannon({ port, pid, bodies, connections = CONNECTIONS, duration = DURATION, overallRate }) {
+  const samples = [];
+  const peakReset = resetPeak(pid);
+  let peakSampled = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakSampled = Math.max(peakSampled, procStats(pid).rssMb);
+    } catch {
+      // process gone
+    }
+  }, 100);
+  const before = procStats(pid);
+  const result = await new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `https://127.0.0.1:${port}/validate?timeout=10s`,
+        connections,
+        pipelining: 1,
+        duration,
+        ...(overallRate ? { overallRate } : {}),
+        requests: bodies.map((body) => ({ method: 'POST', headers: REVIEW_HEADERS, body })),
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => samples.push(responseTime));
+  });
+  clearInterval(sampler);
+  const after = procStats(pid);
+  return {
+    samples,
+    requests: result.requests.total,
+    seconds: result.duration,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx ?? 0,
+    cpuMs: after.cpuMs - before.cpuMs,
+    peakRssMb: peakReset ? after.hwmMb : Math.max(peakSampled, after.rssMb),
+  };
+}
+
+/** Runs merged into one result: req/s over their total time, percentiles over all responses. */
+function summarize(runs) {
+  const sorted = Float64Array.from(runs.flatMap((r) => r.samples)).sort();
+  const requests = runs.reduce((a, r) => a + r.requests, 0);
+  const seconds = runs.reduce((a, r) => a + r.seconds, 0);
+  return {
+    requests,
+    rps: requests / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+    max: sorted[sorted.length - 1] ?? NaN,
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    cpuUsPerReq: (runs.reduce((a, r) => a + r.cpuMs, 0) * 1000) / Math.max(1, requests),
+  };
+}
+
+async function load(opts) {
+  return summarize([await cannon(opts)]);
+}
+
+// ------------------------------------------------------------------------------------------------
+// reviews
+
+function fixture(name) {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+}
+
+function podSpecOf(review) {
+  const o = review.request.object;
+  return o.kind === 'Pod' ? o.spec : o.spec.template.spec;
+}
+
+function withImages(review, images) {
+  const copy = structuredClone(review);
+  const spec = podSpecOf(copy);
+  const first = spec.containers[0];
+  spec.containers = images.map((image, i) => ({
+    ...structuredClone(first),
+    name: images.length === 1 ? first.name : `c${i}`,
+    image,
+    ...(images.length === 1 ? {} : { ports: [{ containerPort: 8000 + i, protocol: 'TCP' }], env: [{ name: 'INDEX', value: String(i) }] }),
+  }));
+  return copy;
+}
+
+/** The answer a review of an existing image gets: allowed, its uid, nothing found about the image. */
+function checkAnswer(answer, review, what) {
+  const body = JSON.parse(answer.body);
+  const r = body.response ?? {};
+  const ok =
+    answer.status === 200 &&
+    body.apiVersion === 'admission.k8s.io/v1' &&
+    body.kind === 'AdmissionReview' &&
+    r.uid === review.request.uid &&
+    r.allowed === true &&
+    // The registry answered (from its cache once warm): no registry or image finding. The recorded
+    // Deployment names a pull secret, which a webhook without cluster data reports as unverified.
+    !/REGISTRY_|IMAGE_|MANIFEST_|PLATFORM_/.test(r.auditAnnotations?.findings ?? '') &&
+    (r.auditAnnotations?.findings ?? 'PULL_SECRET_UNVERIFIED') === 'PULL_SECRET_UNVERIFIED';
+  if (!ok) throw new Error(`${what}: unexpected answer ${answer.status} ${answer.body.slice(0, 600)}`);
+}
+
+// ------------------------------------------------------------------------------------------------
+// formatting
+
+const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+// ------------------------------------------------------------------------------------------------
+// main
+
+const started = Date.now();
+const tmp = await mkdtemp(join(tmpdir(), 'pullguard-bench-'));
+const children = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+let registry;
+let proxy;
+try {
+  log(`bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), node ${process.version}`);
+  log('starting docker-registry …');
+  registry = await startRegistry(join(tmp, 'registry'));
+  proxy = await startCountingProxy(registry);
+  const R = registry.host;
+  const P = proxy.host;
+
+  const bigTags = Array.from({ length: 50 }, (_, i) => `c${i}`);
+  await registry.push('bench/app', ['pod', 'dryrun', 'run', 'deploy', 'proxy-warm', ...bigTags]);
+
+  // Reviews: the recorded API-server bodies with their images moved to the local registry.
+  const pod = withImages(fixture('pod-create-good-pod.json'), [`${R}/bench/app:pod`]);
+  const dryrun = withImages(fixture('pod-create-good-pod-dryrun.json'), [`${R}/bench/app:dryrun`]);
+  const viaRun = withImages(fixture('pod-create-via-run.json'), [`${R}/bench/app:run`]);
+  const deploy = withImages(fixture('deployment-create-good-deploy.json'), [`${R}/bench/app:deploy`]);
+  const big = withImages(fixture('pod-create-good-pod.json'), bigTags.map((t) => `${R}/bench/app:${t}`));
+  big.request.uid = randomUUID();
+  big.request.name = big.request.object.metadata.name = 'big-pod';
+  const mixed = [pod, dryrun, viaRun, deploy];
+  const mixedBodies = mixed.map((r) => JSON.stringify(r));
+  const bigBody = JSON.stringify(big);
+  log(`bodies: real reviews ${mixedBodies.map((b) => b.length).join(', ')} bytes; 50-container Pod ${bigBody.length} bytes`);
+
+  // pullguard serve, child process, configured to check registries and trust the bench CA.
+  const config = {
+    ...(process.env.BENCH_CONFIG ? JSON.parse(process.env.BENCH_CONFIG) : {}),
+    registries: { [R]: { caFile: registry.caFile }, [P]: { caFile: registry.caFile } },
+  };
+  await writeFile(join(tmp, 'config.yaml'), JSON.stringify(config, null, 2));
+  const certDir = join(tmp, 'certs');
+  let logLines = 0;
+  /** `pullguard serve` as Kubernetes runs it (plus node flags); its decision log is read (and counted) from a pipe. */
+  const startServe = async (nodeFlags) => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [...nodeFlags, MAIN, 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--metrics-listen', 'off', '--config', join(tmp, 'config.yaml'), ...SERVE_ARGS],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } },
+    );
+    children.push(child);
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) logLines++;
+    });
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal === null) log(`pullguard serve exited ${code}: ${stderr}`);
+    });
+    await waitHttps(port);
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    /** SIGTERM, as Kubernetes stops it; resolves the exit code (null after 10 s). */
+    const stop = async () => {
+      child.kill('SIGTERM');
+      const exit = await Promise.race([exited, sleep(10_000).then(() => ({ code: null, signal: 'timeout' }))]);
+      return exit.code;
+    };
+    return { child, pid: child.pid, port, stop };
+  };
+  const serve = await startServe([...SERVE_NODE_OPTIONS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])]);
+  const servePort = serve.port;
+
+  const basePort = await freePort();
+  const baseline = spawn(process.execPath, [join(ROOT, 'bench/lib/baseline.mjs'), String(basePort), join(certDir, 'tls.crt'), join(certDir, 'tls.key')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(baseline);
+  await waitHttps(basePort, undefined, '/');
+
+  // Correctness first (and the registry lookups that fill the cache): every review is allowed, uid echoed, no warning.
+  const agent = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
+  for (const r of [...mixed, big]) checkAnswer(await post(servePort, JSON.stringify(r), agent), r, `pullguard ${r.request.name}`);
+  const atStart = procStats(serve.pid);
+  log(`pullguard serve pid ${serve.pid}: RSS ${f1(atStart.rssMb)} MB after the first reviews; baseline pid ${baseline.pid}`);
+
+  log('warm-up (JIT) …');
+  await load({ port: servePort, pid: serve.pid, bodies: mixedBodies, duration: QUICK ? 1 : 3 });
+  await load({ port: basePort, pid: baseline.pid, bodies: mixedBodies, duration: QUICK ? 1 : 2 });
+  await load({ port: servePort, pid: serve.pid, bodies: [bigBody], duration: QUICK ? 1 : 2 });
+
+  const results = [];
+  const note = (scenario, server, r) => {
+    if (r.errors > 0 || r.non2xx > 0) log(`  !! ${server}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    results.push({ scenario, server, ...r });
+    return r;
+  };
+  /** Baseline and pullguard in alternating rounds (half the duration each, twice), so drift on the machine hits both alike. */
+  const pair = async (scenario, opts) => {
+    log(`${scenario}: baseline and pullguard, alternating …`);
+    const b = [];
+    const p = [];
+    const half = Math.max(1, Math.round((opts.duration ?? DURATION) / 2));
+    for (let round = 0; round < 2; round++) {
+      b.push(await cannon({ port: basePort, pid: baseline.pid, ...opts, duration: half }));
+      p.push(await cannon({ port: servePort, pid: serve.pid, ...opts, duration: half }));
+    }
+    return { b: note(scenario, 'baseline', summarize(b)), p: note(scenario, 'pullguard', summarize(p)) };
+  };
+
+  const real = ONLY.has('real') ? await pair('real reviews (3 Pods, 1 Deployment)', { bodies: mixedBodies }) : null;
+  const large = ONLY.has('large') ? await pair('Pod with 50 containers', { bodies: [bigBody] }) : null;
+  const fixed = ONLY.has('fixed') ? await pair('1,000 reviews/s (real reviews)', { bodies: mixedBodies, overallRate: 1000, connections: 8 }) : null;
+
+  // Memory with FILL distinct cached images: pushed as tags of one manifest, looked up through
+  // pullguard by 50-container reviews (each lookup a real HEAD at the registry), then a load run.
+  // Twice: the serve process above (V8 sizes its heap from this machine's RAM), and one started with
+  // the heap Node gives itself under the Deployment's 256 MiB memory limit (old space 128 MiB).
+  const memory = [];
+  if (ONLY.has('memory')) {
+    log(`memory: pushing ${FILL} tags …`);
+    const tags = Array.from({ length: FILL }, (_, i) => `f${i}`);
+    const t0 = Date.now();
+    await registry.push('bench/fill', tags, 32);
+    const pushS = (Date.now() - t0) / 1000;
+    log(`  pushed in ${pushS.toFixed(1)} s`);
+    const fillThrough = async (port, pid, label) => {
+      log(`memory (${label}): looking ${FILL} images up through pullguard …`);
+      const before = procStats(pid);
+      const t1 = Date.now();
+      const queue = [];
+      for (let i = 0; i < tags.length; i += 50) {
+        const r = withImages(pod, tags.slice(i, i + 50).map((t) => `${R}/bench/fill:${t}`));
+        r.request.uid = randomUUID();
+        queue.push(r);
+      }
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let r = queue.shift(); r; r = queue.shift()) checkAnswer(await post(port, JSON.stringify(r), agent), r, 'fill');
+        }),
+      );
+      const fillS = (Date.now() - t1) / 1000;
+      const afterFill = procStats(pid);
+      const underLoad = note(`real reviews, ${FILL.toLocaleString('en-US')} images cached`, label, await load({ port, pid, bodies: mixedBodies, duration: Math.max(3, Math.round(DURATION / 2)) }));
+      memory.push({ label, images: FILL, pushS, fillS, before, afterFill, underLoad, end: procStats(pid) });
+    };
+    await fillThrough(servePort, serve.pid, 'pullguard');
+    const pod256 = await startServe(['--max-old-space-size=128']);
+    checkAnswer(await post(pod256.port, JSON.stringify(pod), agent), pod, 'pullguard (256 MiB pod heap)');
+    await load({ port: pod256.port, pid: pod256.pid, bodies: mixedBodies, duration: QUICK ? 1 : 2 });
+    await fillThrough(pod256.port, pod256.pid, 'pullguard, 256 MiB pod heap');
+    await pod256.stop();
+  }
+
+  // Burst: 1,000 concurrent reviews naming an image nobody asked for yet, through the counting proxy.
+  let burst = null;
+  if (ONLY.has('burst')) {
+    log('burst: 1,000 concurrent reviews of a new image …');
+    // First contact with the proxy's host (its /v2/ ping) on another image, so the count below is the burst's own.
+    const warm = withImages(pod, [`${P}/bench/app:proxy-warm`]);
+    checkAnswer(await post(servePort, JSON.stringify(warm), agent), warm, 'proxy warm-up');
+    const burstTag = `burst-${Date.now().toString(36)}`;
+    await registry.push('bench/app', [burstTag]);
+    const burstAgent = new HttpsAgent({ keepAlive: true, maxSockets: 1000, maxFreeSockets: 1000 });
+    // Open 1,000 keep-alive connections first, so the reviews themselves arrive together.
+    await Promise.all(
+      Array.from(
+        { length: 1000 },
+        () =>
+          new Promise((resolve, reject) => {
+            const req = httpsRequest({ host: '127.0.0.1', port: servePort, path: '/healthz', agent: burstAgent, rejectUnauthorized: false }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            });
+            req.on('error', reject);
+            req.end();
+          }),
+      ),
+    );
+    const reviews = Array.from({ length: 1000 }, () => {
+      const r = withImages(pod, [`${P}/bench/app:${burstTag}`]);
+      r.request.uid = randomUUID();
+      return r;
+    });
+    const bodies = reviews.map((r) => JSON.stringify(r));
+    proxy.reset();
+    const t0 = process.hrtime.bigint();
+    const answers = await Promise.all(bodies.map((b) => post(servePort, b, burstAgent)));
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    answers.forEach((a, i) => checkAnswer(a, reviews[i], 'burst'));
+    const lat = Float64Array.from(answers.map((a) => a.ms)).sort();
+    const manifestRequests = proxy.count(/\/manifests\//);
+    burst = {
+      reviews: answers.length,
+      manifestRequests,
+      otherRequests: proxy.requests.length - manifestRequests,
+      wallMs,
+      p50: percentile(lat, 50),
+      p99: percentile(lat, 99),
+      max: lat[lat.length - 1],
+      rssAfterMb: procStats(serve.pid).rssMb,
+    };
+    burstAgent.destroy();
+  }
+  agent.destroy();
+  const wholePeak = foldPeak(serve.pid);
+
+  // Stop pullguard the way Kubernetes does; it must exit 0.
+  const exitCode = await serve.stop();
+  baseline.kill('SIGTERM');
+
+  // The parser bench (dist/reference), short.
+  const reference = await runReferenceBench({ ms: QUICK ? 100 : 250 });
+
+  // ----------------------------------------------------------------------------------------------
+  // report
+  const rows = results.map((r) => [
+    r.scenario,
+    r.server,
+    int(r.rps),
+    f2(r.p50),
+    f2(r.p99),
+    f2(r.p999),
+    f1(r.peakRssMb),
+    int(r.cpuUsPerReq),
+    r.errors + r.non2xx === 0 ? '0' : `${r.errors}+${r.non2xx}`,
+  ]);
+  const out = [];
+  out.push(`pullguard bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
+  out.push(`TLS, HTTP/1.1 keep-alive, autocannon pipelining 1, ${CONNECTIONS} connections (8 at the fixed rate), ${DURATION} s per scenario; latency in ms`);
+  out.push('');
+  out.push(table(['scenario', 'server', 'req/s', 'p50', 'p99', 'p99.9', 'peak RSS MB', 'CPU µs/req', 'errors'], rows));
+  out.push('');
+  const ratio = (x) => `${((x.p.rps / x.b.rps) * 100).toFixed(0)} % (${int(x.p.rps)} / ${int(x.b.rps)} req/s); by server CPU ${((x.b.cpuUsPerReq / x.p.cpuUsPerReq) * 100).toFixed(0)} %`;
+  const yes = (ok) => (ok ? 'yes' : 'no');
+  const targets = [];
+  if (real) targets.push(['throughput ≥ 70 % of the bare ceiling (real reviews)', ratio(real), yes(real.p.rps >= 0.7 * real.b.rps)]);
+  if (large) targets.push(['  same, 50-container Pod', ratio(large), yes(large.p.rps >= 0.7 * large.b.rps)]);
+  if (fixed) targets.push(['p99 < 5 ms at 1,000 reviews/s', `${f2(fixed.p.p99)} ms (p99.9 ${f2(fixed.p.p999)}; baseline p99 ${f2(fixed.b.p99)})`, yes(fixed.p.p99 < 5)]);
+  for (const m of memory)
+    targets.push([
+      `peak RSS < 150 MB with ${m.images.toLocaleString('en-US')} cached images (${m.label})`,
+      `${f1(m.underLoad.peakRssMb)} MB under load (RSS ${f1(m.before.rssMb)} MB before the fill, ${f1(m.afterFill.rssMb)} MB after)`,
+      yes(m.underLoad.peakRssMb < 150),
+    ]);
+  if (burst)
+    targets.push([
+      'burst: 1,000 concurrent reviews of a new image → 1 manifest request',
+      `${burst.manifestRequests} manifest, ${burst.otherRequests} other request(s); 1,000 allowed in ${int(burst.wallMs)} ms`,
+      yes(burst.manifestRequests === 1),
+    ]);
+  out.push(table(['target (2 cores, cached decisions)', 'measured', 'met'], targets));
+  out.push('');
+  for (const m of memory)
+    out.push(`memory (${m.label}): ${m.images.toLocaleString('en-US')} images checked through pullguard in ${m.fillS.toFixed(1)} s (${int(m.images / m.fillS)} lookups/s).`);
+  if (burst) out.push(`burst: latency p50 ${f1(burst.p50)} ms, p99 ${f1(burst.p99)} ms, max ${f1(burst.max)} ms (1,000 requests in flight at once); RSS ${f1(burst.rssAfterMb)} MB after it.`);
+  out.push(`pullguard serve: RSS ${f1(atStart.rssMb)} MB after start-up, peak ${f1(wholePeak)} MB over the whole run; ${logLines.toLocaleString('en-US')} log lines read; SIGTERM → exit ${exitCode ?? 'timeout'}`);
+  out.push('');
+  out.push('parser (dist/reference, parseImageReference):');
+  out.push(table(['shape', 'ops/s', 'ns/op'], reference.map((r) => [r.shape, int(r.opsPerSec), int(r.nsPerOp)])));
+  out.push('');
+  out.push(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(out.join('\n'));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, burst, memory, reference }, null, 2));
+  if (exitCode !== 0) process.exitCode = 1;
+} finally {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await proxy?.close();
+  await registry?.stop();
+  await rm(tmp, { recursive: true, force: true });
+}
