@@ -56,7 +56,8 @@ Options:
 
 Pull credentials: Secrets and ServiceAccounts in the checked manifests are used as
 the kubelet would use them (namespace-aware). A referenced Secret is reported missing
-only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig.
+only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig;
+otherwise it is reported as not checked (PULL_SECRET_UNVERIFIED, a warning).
 
 Text output is coloured on a terminal unless NO_COLOR is set; on a terminal, long runs
 show their progress on standard error.
