@@ -125,14 +125,7 @@ export async function ensureCertDir(dir: string, opts: EnsureCertDirOptions = {}
   }
 
   const ca = await loadKeptCa(caFile, caKeyFile);
-  const generated = issue(opts, ca);
-  await makeDir(dir);
-  if (!ca) {
-    await writeAtomic(caKeyFile, generated.caKey, PRIVATE_MODE);
-    await writeAtomic(caFile, generated.caCert, PUBLIC_MODE);
-  }
-  await writeAtomic(keyFile, generated.key, PRIVATE_MODE);
-  await writeAtomic(certFile, generated.cert, PUBLIC_MODE);
+  const generated = await issueInto(dir, opts, ca);
   return {
     generated: true,
     reusedCa: ca !== undefined,
@@ -204,14 +197,7 @@ export async function writeDeploymentInputs(
   const patchFile = join(dir, CA_BUNDLE_PATCH_FILE);
 
   const ca = opts.newCa ? undefined : await loadKeptCa(caFile, caKeyFile);
-  const generated = issue(opts, ca);
-  await makeDir(dir);
-  if (!ca) {
-    await writeAtomic(caKeyFile, generated.caKey, PRIVATE_MODE);
-    await writeAtomic(caFile, generated.caCert, PUBLIC_MODE);
-  }
-  await writeAtomic(keyFile, generated.key, PRIVATE_MODE);
-  await writeAtomic(certFile, generated.cert, PUBLIC_MODE);
+  const generated = await issueInto(dir, opts, ca);
   await writeAtomic(
     patchFile,
     caBundlePatch(generated.caCert, {
@@ -288,6 +274,22 @@ async function loadKeptCa(caFile: string, caKeyFile: string): Promise<KeptCa | u
   const x509 = parseCertificate(cert, caFile);
   if (!x509.ca) throw new CertificateError(`${caFile}: not a CA certificate (basicConstraints CA:FALSE)`, caFile);
   return { cert, key, certFile: caFile };
+}
+
+/**
+ * Issue a serving pair (from `ca` when kept, else from a new CA) and write it into `dir`: the CA files
+ * only when new, keys 0600. The one place both ensureCertDir and writeDeploymentInputs write certs.
+ */
+async function issueInto(dir: string, opts: GenerateOptions, ca: KeptCa | undefined): Promise<GeneratedCertificates> {
+  const generated = issue(opts, ca);
+  await makeDir(dir);
+  if (!ca) {
+    await writeAtomic(join(dir, CA_KEY_FILE), generated.caKey, PRIVATE_MODE);
+    await writeAtomic(join(dir, CA_CERT_FILE), generated.caCert, PUBLIC_MODE);
+  }
+  await writeAtomic(join(dir, KEY_FILE), generated.key, PRIVATE_MODE);
+  await writeAtomic(join(dir, CERT_FILE), generated.cert, PUBLIC_MODE);
+  return generated;
 }
 
 function issue(opts: GenerateOptions, ca: KeptCa | undefined): GeneratedCertificates {

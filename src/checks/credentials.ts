@@ -30,7 +30,7 @@ export interface CredentialStepOptions {
 function oncePerProblem(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = f.code.startsWith('PULL_SECRET_') ? `${f.code}\\0${f.short}` : `${f.code}\\0${f.field}\\0${f.short}`;
+    const key = f.code.startsWith('PULL_SECRET_') ? `${f.code}\0${f.short}` : `${f.code}\0${f.field}\0${f.short}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -60,12 +60,24 @@ export function decide(findings: readonly Finding[], policy: PolicyInput, mode: 
  * Image exemption patterns: `*` matches any run of characters (slashes included), everything else is
  * literal. A pattern matches the image as written or its normalised repository name, so both
  * `nginx*` and `docker.io/library/nginx*` exempt `nginx:1.25`.
+ *
+ * Compiled once per pattern list: the list belongs to one configuration, which every review of that
+ * configuration shares, so reviews do not rebuild the regular expression.
  */
+const compiled = new WeakMap<readonly string[], (candidates: readonly string[]) => boolean>();
+
 export function compileImagePatterns(patterns: readonly string[]): (candidates: readonly string[]) => boolean {
-  if (patterns.length === 0) return () => false;
-  const source = patterns
-    .map((p) => p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*'))
-    .join('|');
-  const re = new RegExp(`^(?:${source})$`);
-  return (candidates) => candidates.some((c) => re.test(c));
+  let matcher = compiled.get(patterns);
+  if (matcher) return matcher;
+  if (patterns.length === 0) {
+    matcher = () => false;
+  } else {
+    const source = patterns
+      .map((p) => p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*'))
+      .join('|');
+    const re = new RegExp(`^(?:${source})$`);
+    matcher = (candidates) => candidates.some((c) => re.test(c));
+  }
+  compiled.set(patterns, matcher);
+  return matcher;
 }

@@ -47,3 +47,11 @@ t.test('image exemption patterns', async (t) => {
   for (const c of cases) t.equal(match(c.candidates), c.want, c.name ?? c.candidates.join(' '));
   t.equal(compileImagePatterns([])(['anything']), false);
 });
+
+t.test('a configuration\'s patterns are compiled once, not per review', async (t) => {
+  const patterns = ['ghcr.io/acme/*'];
+  const first = compileImagePatterns(patterns);
+  t.equal(compileImagePatterns(patterns), first, 'same list: same compiled matcher');
+  t.not(compileImagePatterns(['ghcr.io/acme/*']), first, 'another list (another configuration): compiled anew');
+  t.equal(first(['ghcr.io/acme/app:1']), true);
+});
