@@ -14,7 +14,19 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
+
+/**
+ * node-forge costs ~12 MB of RSS to load and is needed only when certificates are built, which a
+ * webhook with mounted certificates (cert-manager, `pullguard certs`) never does. It is CommonJS, so
+ * it can be loaded synchronously on first use.
+ */
+let forgeModule: typeof forge | undefined;
+function forgeLib(): typeof forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof forge;
+  return forgeModule;
+}
 import { CertificateError, errorText } from './pem.js';
 
 /** Defaults: the Service and Namespace the manifests deploy. */
@@ -124,7 +136,7 @@ export function generateCertificates(opts: GenerateOptions = {}): GeneratedCerti
     const pair = rsaKeyPair();
     caKey = pair.privateKey;
     caKeyPem = pair.privateKeyPem;
-    caCert = forge.pki.createCertificate();
+    caCert = forgeLib().pki.createCertificate();
     caCert.publicKey = pair.publicKey;
     caCert.serialNumber = randomSerial();
     caCert.validity.notBefore = new Date(now.getTime() - CLOCK_SKEW_BACKDATE_MS);
@@ -139,12 +151,12 @@ export function generateCertificates(opts: GenerateOptions = {}): GeneratedCerti
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    caCert.sign(caKey, forge.md.sha256.create());
-    caCertPem = forge.pki.certificateToPem(caCert);
+    caCert.sign(caKey, forgeLib().md.sha256.create());
+    caCertPem = forgeLib().pki.certificateToPem(caCert);
   }
 
   const leafPair = rsaKeyPair();
-  const leaf = forge.pki.createCertificate();
+  const leaf = forgeLib().pki.createCertificate();
   leaf.publicKey = leafPair.publicKey;
   leaf.serialNumber = randomSerial();
   leaf.validity.notBefore = new Date(now.getTime() - CLOCK_SKEW_BACKDATE_MS);
@@ -169,12 +181,12 @@ export function generateCertificates(opts: GenerateOptions = {}): GeneratedCerti
     // forge's `keyIdentifier: true` would use the *leaf's* own key; the AKI must be the CA's SKI.
     { name: 'authorityKeyIdentifier', keyIdentifier: caSubjectKeyId(caCert) },
   ]);
-  leaf.sign(caKey, forge.md.sha256.create());
+  leaf.sign(caKey, forgeLib().md.sha256.create());
 
   return {
     caCert: caCertPem,
     caKey: caKeyPem,
-    cert: forge.pki.certificateToPem(leaf),
+    cert: forgeLib().pki.certificateToPem(leaf),
     key: leafPair.privateKeyPem,
   };
 }
@@ -182,7 +194,7 @@ export function generateCertificates(opts: GenerateOptions = {}): GeneratedCerti
 function dn(commonName: string): forge.pki.CertificateField[] {
   return [
     // UTF8String: PrintableString (forge's default) does not allow "@".
-    { name: 'commonName', value: commonName, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class },
+    { name: 'commonName', value: commonName, valueTagClass: forgeLib().asn1.Type.UTF8 as unknown as forge.asn1.Class },
   ];
 }
 
@@ -197,8 +209,8 @@ function rsaKeyPair(): {
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   return {
-    publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
-    privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
+    publicKey: forgeLib().pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
+    privateKey: forgeLib().pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
     privateKeyPem: privateKey,
   };
 }
@@ -216,7 +228,7 @@ function randomSerial(): string {
 
 function caSubjectKeyId(caCert: forge.pki.Certificate): string {
   const ext = caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
-  if (ext?.subjectKeyIdentifier) return forge.util.hexToBytes(ext.subjectKeyIdentifier);
+  if (ext?.subjectKeyIdentifier) return forgeLib().util.hexToBytes(ext.subjectKeyIdentifier);
   // Same method forge used when it wrote our CA's SKI (SHA-1 of the public key).
   return caCert.generateSubjectKeyIdentifier().getBytes();
 }
@@ -228,12 +240,12 @@ function loadCa(certPem: string, keyPem: string): {
   let caCert: forge.pki.Certificate;
   let caKey: forge.pki.rsa.PrivateKey;
   try {
-    caCert = forge.pki.certificateFromPem(certPem);
+    caCert = forgeLib().pki.certificateFromPem(certPem);
   } catch (err) {
     throw new CertificateError(`CA certificate cannot be used to issue (${errorText(err)}); it must be an RSA CA`);
   }
   try {
-    caKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    caKey = forgeLib().pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   } catch (err) {
     throw new CertificateError(`CA private key cannot be used to issue (${errorText(err)}); it must be an RSA key`);
   }
