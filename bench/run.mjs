@@ -12,7 +12,10 @@
  *     trust the registry's CA: every decision runs the full engine, registry step included, and is
  *     answered from the checker's cache once warm; one JSON log line per decision goes to a pipe;
  *   - the ceiling: a bare node:https server answering a fixed "allowed" review (bench/lib/baseline.mjs),
- *     also a child process, with the same certificate;
+ *     also a child process, with the same certificate; and the floor: the same server JSON.parse-ing
+ *     each review and echoing its uid (the least any webhook that reads the review does);
+ *   - for memory, a second `serve` in a real 256 MiB memory cgroup (the Deployment's limit) when the
+ *     bench may create one (bench/lib/cgroup.mjs), else with the heap flag Node would pick for it;
  *   - the load generator, autocannon, in this process (pipelining 1, keep-alive connections).
  * Latency percentiles come from every response time autocannon reports (float ms, not its integer
  * histogram); RSS and CPU from /proc/PID of each server.
@@ -30,11 +33,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort, registryAvailable, startCountingProxy, startRegistry } from './lib/registry.mjs';
+import { inCgroup, memoryCgroup } from './lib/cgroup.mjs';
 import { run as runReferenceBench } from './reference.bench.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURES = join(ROOT, '../shared/fixtures/admission');
 const MAIN = join(ROOT, 'dist/cli/main.js');
+/** The Deployment's memory limit (manifests/base/deployment.yaml, resources.limits.memory: 256Mi). */
+const POD_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024;
 
 // ------------------------------------------------------------------------------------------------
 // options
@@ -324,13 +330,11 @@ try {
   const certDir = join(tmp, 'certs');
   let logLines = 0;
   /** `pullguard serve` as Kubernetes runs it (plus node flags); its decision log is read (and counted) from a pipe. */
-  const startServe = async (nodeFlags) => {
+  const startServe = async (nodeFlags, { cgroupProcs } = {}) => {
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [...nodeFlags, MAIN, 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--metrics-listen', 'off', '--config', join(tmp, 'config.yaml'), ...SERVE_ARGS],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } },
-    );
+    const args = [...nodeFlags, MAIN, 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--metrics-listen', 'off', '--config', join(tmp, 'config.yaml'), ...SERVE_ARGS];
+    const [cmd, cmdArgs] = cgroupProcs ? inCgroup(cgroupProcs, process.execPath, args) : [process.execPath, args];
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });
     children.push(child);
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -359,6 +363,12 @@ try {
   });
   children.push(baseline);
   await waitHttps(basePort, undefined, '/');
+  const floorPort = await freePort();
+  const floor = spawn(process.execPath, [join(ROOT, 'bench/lib/baseline.mjs'), String(floorPort), join(certDir, 'tls.crt'), join(certDir, 'tls.key'), 'parse'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(floor);
+  await waitHttps(floorPort, undefined, '/');
 
   // Correctness first (and the registry lookups that fill the cache): every review is allowed, uid echoed, no warning.
   const agent = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
@@ -369,6 +379,7 @@ try {
   log('warm-up (JIT) …');
   await load({ port: servePort, pid: serve.pid, bodies: mixedBodies, duration: QUICK ? 1 : 3 });
   await load({ port: basePort, pid: baseline.pid, bodies: mixedBodies, duration: QUICK ? 1 : 2 });
+  await load({ port: floorPort, pid: floor.pid, bodies: mixedBodies, duration: QUICK ? 1 : 2 });
   await load({ port: servePort, pid: serve.pid, bodies: [bigBody], duration: QUICK ? 1 : 2 });
 
   const results = [];
@@ -377,17 +388,26 @@ try {
     results.push({ scenario, server, ...r });
     return r;
   };
-  /** Baseline and pullguard in alternating rounds (half the duration each, twice), so drift on the machine hits both alike. */
+  /**
+   * Baseline (ceiling), floor and pullguard in alternating rounds (half the duration each, twice), so
+   * drift on the machine hits all alike.
+   */
   const pair = async (scenario, opts) => {
-    log(`${scenario}: baseline and pullguard, alternating …`);
+    log(`${scenario}: baseline, floor and pullguard, alternating …`);
     const b = [];
+    const f = [];
     const p = [];
     const half = Math.max(1, Math.round((opts.duration ?? DURATION) / 2));
     for (let round = 0; round < 2; round++) {
       b.push(await cannon({ port: basePort, pid: baseline.pid, ...opts, duration: half }));
+      f.push(await cannon({ port: floorPort, pid: floor.pid, ...opts, duration: half }));
       p.push(await cannon({ port: servePort, pid: serve.pid, ...opts, duration: half }));
     }
-    return { b: note(scenario, 'baseline', summarize(b)), p: note(scenario, 'pullguard', summarize(p)) };
+    return {
+      b: note(scenario, 'baseline', summarize(b)),
+      f: note(scenario, 'floor (baseline + JSON.parse)', summarize(f)),
+      p: note(scenario, 'pullguard', summarize(p)),
+    };
   };
 
   const real = ONLY.has('real') ? await pair('real reviews (3 Pods, 1 Deployment)', { bodies: mixedBodies }) : null;
@@ -427,11 +447,27 @@ try {
       memory.push({ label, images: FILL, pushS, fillS, before, afterFill, underLoad, end: procStats(pid) });
     };
     await fillThrough(servePort, serve.pid, 'pullguard');
-    const pod256 = await startServe(['--max-old-space-size=128']);
-    checkAnswer(await post(pod256.port, JSON.stringify(pod), agent), pod, 'pullguard (256 MiB pod heap)');
-    await load({ port: pod256.port, pid: pod256.pid, bodies: mixedBodies, duration: QUICK ? 1 : 2 });
-    await fillThrough(pod256.port, pod256.pid, 'pullguard, 256 MiB pod heap');
-    await pod256.stop();
+    // The Deployment's limit (manifests/base/deployment.yaml): a real memory cgroup when the bench may
+    // make one, else the heap Node would size for it, given as a flag (say which in the label).
+    const cgroup = memoryCgroup(`pullguard-bench-${process.pid}`, POD_MEMORY_LIMIT_BYTES);
+    let pod256;
+    let label;
+    if ('procs' in cgroup) {
+      pod256 = await startServe(SERVE_NODE_OPTIONS, { cgroupProcs: cgroup.procs });
+      label = 'pullguard in a 256 MiB memory cgroup';
+    } else {
+      log(`  no memory cgroup (${cgroup.reason}); emulating the pod's heap with --max-old-space-size=128`);
+      pod256 = await startServe([...SERVE_NODE_OPTIONS, '--max-old-space-size=128']);
+      label = 'pullguard, 256 MiB pod heap (flag)';
+    }
+    try {
+      checkAnswer(await post(pod256.port, JSON.stringify(pod), agent), pod, label);
+      await load({ port: pod256.port, pid: pod256.pid, bodies: mixedBodies, duration: QUICK ? 1 : 2 });
+      await fillThrough(pod256.port, pod256.pid, label);
+    } finally {
+      await pod256.stop();
+      if ('remove' in cgroup) cgroup.remove();
+    }
   }
 
   // Burst: 1,000 concurrent reviews naming an image nobody asked for yet, through the counting proxy.
@@ -490,6 +526,7 @@ try {
   // Stop pullguard the way Kubernetes does; it must exit 0.
   const exitCode = await serve.stop();
   baseline.kill('SIGTERM');
+  floor.kill('SIGTERM');
 
   // The parser bench (dist/reference), short.
   const reference = await runReferenceBench({ ms: QUICK ? 100 : 250 });
@@ -517,7 +554,9 @@ try {
   const yes = (ok) => (ok ? 'yes' : 'no');
   const targets = [];
   if (real) targets.push(['throughput ≥ 70 % of the bare ceiling (real reviews)', ratio(real), yes(real.p.rps >= 0.7 * real.b.rps)]);
+  if (real) targets.push(['  the floor (JSON.parse + uid echo), same run', ratio({ p: real.f, b: real.b }), '—']);
   if (large) targets.push(['  same, 50-container Pod', ratio(large), yes(large.p.rps >= 0.7 * large.b.rps)]);
+  if (large) targets.push(['  the floor, 50-container Pod', ratio({ p: large.f, b: large.b }), '—']);
   if (fixed) targets.push(['p99 < 5 ms at 1,000 reviews/s', `${f2(fixed.p.p99)} ms (p99.9 ${f2(fixed.p.p999)}; baseline p99 ${f2(fixed.b.p99)})`, yes(fixed.p.p99 < 5)]);
   for (const m of memory)
     targets.push([
