@@ -123,10 +123,31 @@ const ECR_PATTERNS: readonly string[] = NODE_PROVIDER_PRESETS.eks;
 const ACR_PATTERNS: readonly string[] = NODE_PROVIDER_PRESETS.aks;
 
 /** Offline: does this repository's registry always require authentication? */
-export function registryAuthRequirement(
-  name: string,
-  privateRegistries: readonly string[],
-): { kind: RegistryAuthKind; pattern: string } | null {
+/**
+ * Image names remembered per `privateRegistries` list (one list per loaded configuration, so a reload
+ * starts afresh). Matching runs the kubelet's URL-glob rules over every ECR, ACR and private pattern;
+ * the answer for a name never changes. Bounded: names come from workloads.
+ */
+export const AUTH_REQUIREMENT_MEMO_MAX = 4096;
+type AuthRequirement = { readonly kind: RegistryAuthKind; readonly pattern: string } | null;
+const authMemo = new WeakMap<readonly string[], Map<string, AuthRequirement>>();
+
+export function registryAuthRequirement(name: string, privateRegistries: readonly string[]): AuthRequirement {
+  let memo = authMemo.get(privateRegistries);
+  if (memo === undefined) {
+    memo = new Map();
+    authMemo.set(privateRegistries, memo);
+  }
+  let found = memo.get(name);
+  if (found === undefined) {
+    found = matchAuthRequirement(name, privateRegistries);
+    if (memo.size >= AUTH_REQUIREMENT_MEMO_MAX) memo.clear();
+    memo.set(name, found);
+  }
+  return found;
+}
+
+function matchAuthRequirement(name: string, privateRegistries: readonly string[]): AuthRequirement {
   let p = firstMatchingPattern(ECR_PATTERNS, name);
   if (p) return { kind: 'ecr', pattern: p };
   p = firstMatchingPattern(ACR_PATTERNS, name);

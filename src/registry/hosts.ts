@@ -19,7 +19,25 @@ export function splitHostPort(domain: string): { host: string; port: number | nu
   return { host: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
 }
 
+/**
+ * Distinct domains remembered by `registryKind`. Every image of every review asks it several times
+ * (registry step, checker, client, findings), and the answer for a domain never changes; domains come
+ * from workloads, so the memo is bounded (cleared when full).
+ */
+export const REGISTRY_KIND_MEMO_MAX = 1024;
+const kindMemo = new Map<string, RegistryKind>();
+
 export function registryKind(domain: string): RegistryKind {
+  let kind = kindMemo.get(domain);
+  if (kind === undefined) {
+    kind = classify(domain);
+    if (kindMemo.size >= REGISTRY_KIND_MEMO_MAX) kindMemo.clear();
+    kindMemo.set(domain, kind);
+  }
+  return kind;
+}
+
+function classify(domain: string): RegistryKind {
   const host = splitHostPort(domain.toLowerCase()).host;
   if (DOCKER_HUB_NAMES.has(host)) return 'dockerhub';
   if (ECR.test(host)) return 'ecr';
