@@ -119,7 +119,7 @@ export class KubeClient {
         { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs },
       );
       const body = (await untilAborted(res.body.json(), combined)) as unknown;
-      return listResult(body, what);
+      return listResult(body);
     } catch (err) {
       if (deadline.aborted && !signal?.aborted) {
         throw new KubeApiError(`${what}: no complete answer from the API server within ${this.listTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
@@ -156,18 +156,21 @@ export class KubeClient {
       );
       const lines = new LineSplitter(MAX_WATCH_LINE_BYTES);
       const deliver = (line: Buffer) => {
-        const event = parseEvent(line, what);
+        const event = parseEvent(line);
         if (event) onEvent(event.type, event.object);
       };
       try {
         for await (const chunk of res.body) lines.push(chunk as Buffer, deliver);
         lines.end(deliver);
       } finally {
-        if (!res.body.destroyed) res.body.destroy();
+        discard(res.body);
       }
     } catch (err) {
       if (err instanceof undiciErrors.BodyTimeoutError) {
         throw new KubeApiError(`${what}: the API server sent nothing for ${idleMs / 1000} s`, undefined, undefined, { cause: err });
+      }
+      if (err instanceof undiciErrors.HeadersTimeoutError) {
+        throw new KubeApiError(`${what}: no answer from the API server within ${this.watchHeadersTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
       }
       throw this.wrap(err, what, signal);
     }
@@ -199,11 +202,11 @@ export class KubeClient {
     });
     // undici defers an abort that arrives during the TLS handshake until the connect timeout; a
     // response that arrives after the abort is released, not left open.
-    const res = await untilAborted(pending, signal, (late) => late.body.destroy());
+    const res = await untilAborted(pending, signal, (late) => discard(late.body));
     if (res.statusCode < 200 || res.statusCode > 299) throw await errorFromAnswer(res);
     const type = String(res.headers['content-type'] ?? '');
     if (!/^application\/json\b/i.test(type)) {
-      res.body.destroy();
+      discard(res.body);
       throw new KubeApiError(`the API server answered with content-type "${type}", not application/json`, res.statusCode);
     }
     return res;
@@ -218,10 +221,10 @@ export class KubeClient {
   }
 }
 
-function listResult(body: unknown, what: string): ListResult {
+function listResult(body: unknown): ListResult {
   const o = body as { items?: unknown; metadata?: { resourceVersion?: unknown; continue?: unknown } } | null;
   if (typeof o !== 'object' || o === null || !Array.isArray(o.items)) {
-    throw new KubeApiError(`${what}: the answer is not a list (no items)`);
+    throw new KubeApiError('the answer is not a list (no items)');
   }
   const rv = o.metadata?.resourceVersion;
   const cont = o.metadata?.continue;
@@ -234,18 +237,18 @@ function listResult(body: unknown, what: string): ListResult {
   };
 }
 
-function parseEvent(line: Buffer, what: string): { type: WatchEventType; object: unknown } | null {
+function parseEvent(line: Buffer): { type: WatchEventType; object: unknown } | null {
   const text = line.toString('utf8').trim();
   if (text === '') return null;
   let event: unknown;
   try {
     event = JSON.parse(text);
   } catch {
-    throw new KubeApiError(`${what}: the stream holds a line that is not JSON`);
+    throw new KubeApiError('the stream holds a line that is not JSON');
   }
   const e = event as { type?: unknown; object?: unknown } | null;
   if (typeof e !== 'object' || e === null || typeof e.type !== 'string' || !EVENT_TYPES.includes(e.type) || typeof e.object !== 'object' || e.object === null) {
-    throw new KubeApiError(`${what}: the stream holds a line that is not a watch event`);
+    throw new KubeApiError('the stream holds a line that is not a watch event');
   }
   return { type: e.type as WatchEventType, object: e.object };
 }
@@ -283,6 +286,15 @@ export class LineSplitter {
   }
 }
 
+/**
+ * Drop a response body that is not (or no longer) read. undici reports destroying an unfinished body
+ * as an 'error' event (RequestAbortedError); nobody listens any more, so it is swallowed here.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  if (!body.destroyed) body.destroy();
+}
+
 /** The error for a non-2xx answer: the Status message when the body is one, else the status line. */
 async function errorFromAnswer(res: Dispatcher.ResponseData): Promise<KubeApiError> {
   const chunks: Buffer[] = [];
@@ -297,7 +309,7 @@ async function errorFromAnswer(res: Dispatcher.ResponseData): Promise<KubeApiErr
   } catch {
     // The status code is what matters; a body cut short is not worth more than that.
   } finally {
-    if (!res.body.destroyed) res.body.destroy();
+    discard(res.body);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   type StatusBody = { kind?: unknown; message?: unknown; reason?: unknown } | null;
