@@ -280,8 +280,9 @@ function impersonationHeaders(user: Obj, where: string): AuthHeaders {
 
 /**
  * `<field>-data` (base64 PEM) or the file `<field>`, checked with `check`. The data form wins when
- * both are given, as in client-go client_config.go (its `-data` field overrides the file); the file
- * is then not read.
+ * both are given, as client-go's merge does (client_config.go: the `-data` field overrides the file),
+ * and the file is then not read. Note that client-go's validation (validation.go validateClusterInfo,
+ * validateAuthInfo) goes further and refuses a kubeconfig that names both; pullguard accepts it.
  */
 async function material(
   o: Obj,
