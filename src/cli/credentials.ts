@@ -60,10 +60,8 @@ async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promi
       state.applyObject({ ...(sa as object), kind: 'ServiceAccount', apiVersion: 'v1' }, '');
     }
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    throw new InputError(
-      `--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message.split('\n')[0]}`,
-    );
+    // The client's message names the call and the HTTP status (`list /api/v1/secrets: HTTP 403: …`).
+    throw new InputError(`--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts: ${(err as Error).message.split('\n')[0]}`);
   } finally {
     await client.close();
   }
