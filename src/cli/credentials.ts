@@ -3,10 +3,12 @@
  * set, a docker config.json (`--docker-config`), and a cluster (`--kubeconfig`, listed once).
  */
 import { readFile } from 'node:fs/promises';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { KubeClient, type ListParams } from '../cluster/client.js';
+import { loadClusterConnection } from '../cluster/kubeconfig.js';
 import { clusterStateFromObjects } from '../cluster/memory.js';
 import type { ClusterStore } from '../cluster/store.js';
-import { loadKubeConfig, PULL_SECRET_TYPES } from '../cluster/watch.js';
+import { PULL_SECRET_TYPES } from '../cluster/watch.js';
+import { LIST_PAGE_SIZE } from '../cluster/reflector.js';
 import { parseDockerConfigJSON, type DockerConfig } from '../credentials/dockerconfig.js';
 import { InputError } from './inputs.js';
 
@@ -42,23 +44,37 @@ export async function clusterViewFor(
 }
 
 async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promise<void> {
-  let core: CoreV1Api;
+  let client: KubeClient;
   try {
-    core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
+    client = new KubeClient(await loadClusterConnection(kubeconfig));
   } catch (err) {
     throw new InputError(`--kubeconfig ${kubeconfig}: ${(err as Error).message}`);
   }
   try {
     for (const type of PULL_SECRET_TYPES) {
-      const list = await core.listSecretForAllNamespaces({ fieldSelector: `type=${type}` });
-      for (const s of list.items) state.applyObject({ ...s, kind: 'Secret', apiVersion: 'v1' }, '');
+      for (const s of await listAll(client, '/api/v1/secrets', { fieldSelector: `type=${type}` })) {
+        state.applyObject({ ...(s as object), kind: 'Secret', apiVersion: 'v1' }, '');
+      }
     }
-    const sas = await core.listServiceAccountForAllNamespaces();
-    for (const sa of sas.items) state.applyObject({ ...sa, kind: 'ServiceAccount', apiVersion: 'v1' }, '');
+    for (const sa of await listAll(client, '/api/v1/serviceaccounts', {})) {
+      state.applyObject({ ...(sa as object), kind: 'ServiceAccount', apiVersion: 'v1' }, '');
+    }
   } catch (err) {
-    const status = (err as { code?: number }).code;
-    throw new InputError(
-      `--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message.split('\n')[0]}`,
-    );
+    // The client's message names the call and the HTTP status (`list /api/v1/secrets: HTTP 403: …`).
+    throw new InputError(`--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts: ${(err as Error).message.split('\n')[0]}`);
+  } finally {
+    await client.close();
   }
+}
+
+/** Every object of a collection, page by page. */
+async function listAll(client: KubeClient, path: string, params: ListParams): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let cont: string | undefined;
+  do {
+    const page = await client.list(path, { ...params, limit: LIST_PAGE_SIZE, ...(cont ? { continue: cont } : {}) });
+    items.push(...page.items);
+    cont = page.metadata.continue;
+  } while (cont);
+  return items;
 }

@@ -10,7 +10,8 @@ import type { Config } from '../config/schema.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import { ConfigWatcher } from '../config/watch.js';
 import { ClusterStore } from '../cluster/store.js';
-import { ClusterWatch, loadKubeConfig } from '../cluster/watch.js';
+import { loadClusterConnection } from '../cluster/kubeconfig.js';
+import { ClusterWatch } from '../cluster/watch.js';
 import { build } from '../server/app.js';
 import { buildMetricsApp, createMetrics } from '../server/metrics.js';
 import type { RegistryChecker } from '../registry/checker.js';
@@ -132,7 +133,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   let cluster: ClusterWatch | undefined;
   if (kubeconfig) {
     try {
-      cluster = new ClusterWatch({ kubeConfig: loadKubeConfig(kubeconfig), logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) } });
+      cluster = new ClusterWatch({ connection: await loadClusterConnection(kubeconfig, io.env), logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) } });
     } catch (err) {
       io.stderr.write(`pullguard serve: --kubeconfig ${kubeconfig}: ${(err as Error).message}\n`);
       return EXIT.USAGE;

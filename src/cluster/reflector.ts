@@ -7,7 +7,7 @@
  * must keep only what it needs of Secrets (the parsed registry keys, never raw data), so objects are
  * handed to `upsert`/`remove` and dropped at once.
  */
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { ListParams, ListResult, WatchEventType, WatchParams } from './client.js';
 
 /** Page size for list calls (client-go uses 500). */
 export const LIST_PAGE_SIZE = 500;
@@ -19,24 +19,24 @@ export const WATCH_TIMEOUT_MIN_S = 300;
 /** A watch that ends sooner than this with no event is treated as a failure (back-off, no spin). */
 export const QUICK_CLOSE_MS = 1000;
 
-export interface ListPage {
-  readonly items: readonly unknown[];
-  readonly metadata?: { readonly resourceVersion?: string; readonly _continue?: string };
-}
-
 export interface ReflectorLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
+/** What a reflector needs of the API client (src/cluster/client.ts KubeClient). */
+export interface ListWatchClient {
+  list(path: string, params: ListParams, signal?: AbortSignal): Promise<ListResult>;
+  watch(path: string, params: WatchParams, onEvent: (type: WatchEventType, object: unknown) => void, signal: AbortSignal): Promise<void>;
+}
+
 export interface ReflectorOptions {
   /** For logs: `secrets type=kubernetes.io/dockerconfigjson`. */
   readonly name: string;
-  readonly kubeConfig: KubeConfig;
-  /** Watch path (`/api/v1/secrets`). */
+  readonly client: ListWatchClient;
+  /** Collection path, listed and watched (`/api/v1/secrets`). */
   readonly path: string;
   readonly fieldSelector?: string;
-  list(params: { fieldSelector?: string; limit: number; _continue?: string }): Promise<ListPage>;
   upsert(object: unknown): void;
   remove(object: unknown): void;
   /** Called after every complete list has been handed over. */
@@ -58,19 +58,18 @@ export class Reflector {
   private resourceVersion: string | undefined;
   /** Objects this reflector handed over, so that a relist can remove the ones that vanished. */
   private known = new Map<string, unknown>();
-  private abort: AbortController | undefined;
+  /** Aborted by stop(): ends the list or watch in flight. */
+  private readonly stopper = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private stopped = false;
   private hasSynced = false;
-  private readonly watch: Watch;
   /** Times the reflector listed (1 at start; more after 410 Expired). */
   lists = 0;
   /** Times a watch was (re)established. */
   watches = 0;
 
   constructor(private readonly opts: ReflectorOptions) {
-    this.watch = new Watch(opts.kubeConfig);
     this.backoffMs = opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
   }
 
@@ -86,18 +85,23 @@ export class Reflector {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.abort?.abort();
+    this.stopper.abort();
+  }
+
+  private resetBackoff(): void {
+    this.backoffMs = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
   }
 
   private async listAndWatch(): Promise<void> {
     if (this.stopped) return;
     try {
       await this.relist();
-      this.backoffMs = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
-      await this.startWatch();
     } catch (err) {
       this.retry(err, () => this.listAndWatch());
+      return;
     }
+    this.resetBackoff();
+    await this.watchOnce();
   }
 
   private async relist(): Promise<void> {
@@ -105,17 +109,21 @@ export class Reflector {
     let cont: string | undefined;
     let rv: string | undefined;
     do {
-      const page = await this.opts.list({
-        ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
-        limit: LIST_PAGE_SIZE,
-        ...(cont ? { _continue: cont } : {}),
-      });
+      const page = await this.opts.client.list(
+        this.opts.path,
+        {
+          ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
+          limit: LIST_PAGE_SIZE,
+          ...(cont ? { continue: cont } : {}),
+        },
+        this.stopper.signal,
+      );
       for (const item of page.items) {
         const key = keyOf(item);
         if (key) seen.set(key, item);
       }
-      rv = page.metadata?.resourceVersion;
-      cont = page.metadata?._continue || undefined;
+      rv = page.metadata.resourceVersion;
+      cont = page.metadata.continue;
     } while (cont);
     if (this.stopped) return;
     for (const [key, object] of this.known) if (!seen.has(key)) this.opts.remove(object);
@@ -128,65 +136,71 @@ export class Reflector {
     this.opts.onSynced?.();
   }
 
-  private async startWatch(): Promise<void> {
+  /** One watch from the last resourceVersion, then what comes next: resume, relist or back off. */
+  private async watchOnce(): Promise<void> {
     if (this.stopped) return;
     const timeoutSeconds = WATCH_TIMEOUT_MIN_S + Math.floor(Math.random() * WATCH_TIMEOUT_MIN_S);
     let expired = false;
     let events = 0;
     const startedAt = Date.now();
     this.watches++;
-    this.abort = await this.watch.watch(
-      this.opts.path,
-      {
-        allowWatchBookmarks: true,
-        resourceVersion: this.resourceVersion,
-        timeoutSeconds,
-        ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
-      },
-      (phase, object) => {
-        if (phase === 'ERROR') {
-          // 410 Gone: the resourceVersion is too old; everything must be listed again.
-          if ((object as { code?: number } | null)?.code === 410) expired = true;
-          return;
-        }
-        events++;
-        const rv = resourceVersionOf(object);
-        if (rv) this.resourceVersion = rv;
-        if (phase === 'BOOKMARK') return;
-        const key = keyOf(object);
-        if (!key) return;
-        if (phase === 'DELETED') {
-          this.known.delete(key);
-          this.opts.remove(object);
-        } else {
-          this.known.set(key, object);
-          this.opts.upsert(object);
-        }
-      },
-      (err: (Error & { statusCode?: number }) | null) => {
-        if (this.stopped) return;
-        if (expired || err?.statusCode === 410) {
-          this.opts.logger.info({ reflector: this.opts.name }, 'resourceVersion expired; listing again');
-          void this.listAndWatch();
-        } else if (err) {
-          this.retry(err, () => this.resumeWatch());
-        } else if (events === 0 && Date.now() - startedAt < QUICK_CLOSE_MS) {
-          // A watch that ends at once with nothing in it: back off rather than spin.
-          this.retry(new Error('watch closed immediately'), () => this.resumeWatch());
-        } else {
-          // The server ended the watch (timeoutSeconds): resume at once from the last version.
-          void this.resumeWatch();
-        }
-      },
-    );
+    let failure: (Error & { statusCode?: number }) | null = null;
+    try {
+      await this.opts.client.watch(
+        this.opts.path,
+        {
+          allowWatchBookmarks: true,
+          ...(this.resourceVersion ? { resourceVersion: this.resourceVersion } : {}),
+          timeoutSeconds,
+          ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
+        },
+        (type, object) => this.onEvent(type, object, () => (expired = true), () => events++),
+        this.stopper.signal,
+      );
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+    }
+    if (this.stopped) return;
+    if (expired || failure?.statusCode === 410) {
+      this.opts.logger.info({ reflector: this.opts.name }, 'resourceVersion expired; listing again');
+      void this.listAndWatch();
+    } else if (failure?.statusCode !== undefined) {
+      // The API server refused the watch itself (403 after an RBAC change, 5xx): list again after the
+      // back-off, as client-go's ListAndWatch returns to its list on such errors.
+      this.retry(failure, () => this.listAndWatch());
+    } else if (failure) {
+      // The connection failed or dropped: resume from the last version seen (a 410 relists then).
+      this.retry(failure, () => this.watchOnce());
+    } else if (events === 0 && Date.now() - startedAt < QUICK_CLOSE_MS) {
+      // A watch that ends at once with nothing in it: back off rather than spin.
+      this.retry(new Error('watch closed immediately'), () => this.watchOnce());
+    } else {
+      // The server ended the watch (timeoutSeconds): resume at once from the last version.
+      this.resetBackoff();
+      void this.watchOnce();
+    }
   }
 
-  private async resumeWatch(): Promise<void> {
-    try {
-      await this.startWatch();
-      this.backoffMs = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
-    } catch (err) {
-      this.retry(err, () => this.listAndWatch());
+  private onEvent(type: WatchEventType, object: unknown, markExpired: () => void, countEvent: () => void): void {
+    if (type === 'ERROR') {
+      // 410 Gone: the resourceVersion is too old; everything must be listed again.
+      if ((object as { code?: number } | null)?.code === 410) markExpired();
+      return;
+    }
+    countEvent();
+    // An event proves the connection works: the next failure starts the back-off afresh.
+    this.resetBackoff();
+    const rv = resourceVersionOf(object);
+    if (rv) this.resourceVersion = rv;
+    if (type === 'BOOKMARK') return;
+    const key = keyOf(object);
+    if (!key) return;
+    if (type === 'DELETED') {
+      this.known.delete(key);
+      this.opts.remove(object);
+    } else {
+      this.known.set(key, object);
+      this.opts.upsert(object);
     }
   }
 
@@ -194,8 +208,14 @@ export class Reflector {
     if (this.stopped) return;
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+    const statusCode = (err as { statusCode?: number } | null)?.statusCode;
     this.opts.logger.warn(
-      { reflector: this.opts.name, reason: err instanceof Error ? err.message : String(err), retryInMs: delay },
+      {
+        reflector: this.opts.name,
+        reason: err instanceof Error ? err.message : String(err),
+        ...(statusCode !== undefined ? { statusCode } : {}),
+        retryInMs: delay,
+      },
       'list/watch failed; retrying',
     );
     this.timer = setTimeout(() => void again(), delay);

@@ -13,9 +13,13 @@
  * platforms an image index must provide when a pod does not pin one.
  *
  * RBAC needed (manifests/): get, list, watch on secrets, serviceaccounts, namespaces and nodes.
+ *
+ * The API is reached through src/cluster/client.ts, not @kubernetes/client-node, whose import alone
+ * costs ~73 MB of memory (see src/cluster/kubeconfig.ts).
  */
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Mode } from '../config/schema.js';
+import { KubeClient, type KubeClientOptions } from './client.js';
+import type { ClusterConnection } from './kubeconfig.js';
 import { Reflector, type ReflectorLogger } from './reflector.js';
 import { ClusterStore } from './store.js';
 
@@ -98,10 +102,13 @@ export class NamespaceModes {
 }
 
 export interface ClusterWatchOptions {
-  readonly kubeConfig: KubeConfig;
+  /** Where the API server is and how to authenticate (src/cluster/kubeconfig.ts). */
+  readonly connection: ClusterConnection;
   readonly logger: ReflectorLogger;
   /** For tests: a shorter reconnect back-off. */
   readonly backoffInitialMs?: number;
+  /** For tests: shorter client deadlines. */
+  readonly client?: KubeClientOptions;
 }
 
 export class ClusterWatch {
@@ -109,12 +116,13 @@ export class ClusterWatch {
   readonly namespaces: NamespaceModes;
   readonly nodes = new NodePlatforms();
   readonly reflectors: readonly Reflector[];
+  private readonly client: KubeClient;
 
   constructor(opts: ClusterWatchOptions) {
-    const core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.client = new KubeClient(opts.connection, opts.client);
     this.namespaces = new NamespaceModes(opts.logger);
     const onSynced = () => this.store.setAvailable(this.storeReflectors.every((r) => r.synced));
-    const common = { kubeConfig: opts.kubeConfig, logger: opts.logger, backoffInitialMs: opts.backoffInitialMs, onSynced };
+    const common = { client: this.client, logger: opts.logger, backoffInitialMs: opts.backoffInitialMs, onSynced };
     const secretReflectors = PULL_SECRET_TYPES.map(
       (type) =>
         new Reflector({
@@ -122,7 +130,6 @@ export class ClusterWatch {
           name: `secrets type=${type}`,
           path: '/api/v1/secrets',
           fieldSelector: `type=${type}`,
-          list: (p) => core.listSecretForAllNamespaces(p),
           upsert: (o) => this.store.applyObject(withKind(o, 'Secret'), ''),
           remove: (o) => this.store.deleteObject(withKind(o, 'Secret'), ''),
         }),
@@ -131,7 +138,6 @@ export class ClusterWatch {
       ...common,
       name: 'serviceaccounts',
       path: '/api/v1/serviceaccounts',
-      list: (p) => core.listServiceAccountForAllNamespaces(p),
       upsert: (o) => this.store.applyObject(withKind(o, 'ServiceAccount'), ''),
       remove: (o) => this.store.deleteObject(withKind(o, 'ServiceAccount'), ''),
     });
@@ -139,7 +145,6 @@ export class ClusterWatch {
       ...common,
       name: 'namespaces',
       path: '/api/v1/namespaces',
-      list: (p) => core.listNamespace(p),
       upsert: (o) => this.namespaces.upsert(o),
       remove: (o) => this.namespaces.remove(o),
     });
@@ -147,7 +152,6 @@ export class ClusterWatch {
       ...common,
       name: 'nodes',
       path: '/api/v1/nodes',
-      list: (p) => core.listNode(p),
       upsert: (o) => this.nodes.upsert(o),
       remove: (o) => this.nodes.remove(o),
     });
@@ -163,8 +167,10 @@ export class ClusterWatch {
     return this;
   }
 
+  /** Stops every reflector and closes the API connections. */
   stop(): void {
     for (const r of this.reflectors) r.stop();
+    void this.client.close();
   }
 
   /** For /readyz: null once every reflector has listed. */
@@ -178,12 +184,4 @@ export class ClusterWatch {
 /** List items come without `kind`; the store dispatches on it. */
 function withKind(object: unknown, kind: string): unknown {
   return { ...(object as object), kind, apiVersion: 'v1' };
-}
-
-/** Load a kubeconfig file, or the in-cluster configuration when `path` is 'in-cluster'. */
-export function loadKubeConfig(path: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path === 'in-cluster') kc.loadFromCluster();
-  else kc.loadFromFile(path);
-  return kc;
 }

@@ -6,6 +6,7 @@ import t from 'tap';
 import net from 'node:net';
 import { CoreV1Api, KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { ClusterWatch } from '../../src/cluster/watch.js';
+import { loadClusterConnection } from '../../src/cluster/kubeconfig.js';
 import { build } from '../../src/server/app.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { engineDeps } from '../../src/cli/wiring.js';
@@ -66,10 +67,9 @@ if (reason !== null) {
     // pullguard reaches the API server through the relay; the test's own writes go direct.
     const r = await relay(kube.apiPort);
     t.teardown(() => r.close());
-    const viaRelay = new KubeConfig();
-    viaRelay.loadFromFile(kube.kubeconfig);
-    const cluster = viaRelay.getCurrentCluster()!;
-    viaRelay.clusters = [{ ...cluster, server: `https://127.0.0.1:${r.port}` }];
+    const connection = await loadClusterConnection(kube.kubeconfig);
+    t.equal(connection.auth, 'client-certificate');
+    const viaRelay = { ...connection, server: new URL(`https://127.0.0.1:${r.port}`) };
     const logs: string[] = [];
     const logger = { info: (_o: object, m: string) => logs.push(m), warn: (_o: object, m: string) => logs.push(m) };
 
@@ -78,7 +78,7 @@ if (reason !== null) {
     // An Opaque secret is not a pull secret: the field selector keeps it out of memory entirely.
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'opaque' }, type: 'Opaque', data: { x: b64('y') } } });
 
-    const watch = new ClusterWatch({ kubeConfig: viaRelay, logger, backoffInitialMs: 100 });
+    const watch = new ClusterWatch({ connection: viaRelay, logger, backoffInitialMs: 100 });
     t.equal(watch.notReadyReason(), 'waiting for the first list of cluster objects (5 of 5 not synced)');
     t.equal(watch.store.available, false, 'not authoritative before the first list');
     watch.start();

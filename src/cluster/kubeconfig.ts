@@ -1,0 +1,390 @@
+/**
+ * How to reach the Kubernetes API server: a kubeconfig file or the Pod's in-cluster configuration,
+ * read the way client-go reads them (tools/clientcmd loader.go and client_config.go, rest/config.go
+ * InClusterConfig), reduced to what pullguard's client (src/cluster/client.ts) needs: the server URL,
+ * the TLS settings, and the auth headers for each request.
+ *
+ * Why not @kubernetes/client-node's KubeConfig: importing it loads the whole generated API (~73 MB
+ * RSS), against a 150 MB budget for `serve`. client-node is still used, loaded lazily, for `exec` and
+ * `auth-provider` users (EKS, GKE, OIDC plugins): those are not reimplemented here.
+ *
+ * Every bad input is an error naming what is wrong; nothing falls back to a default silently.
+ */
+import { readFile } from 'node:fs/promises';
+import type { RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
+import { dirname, isAbsolute, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/** The `source` that selects the Pod's own ServiceAccount instead of a kubeconfig file. */
+export const IN_CLUSTER = 'in-cluster';
+/** Where the kubelet mounts the ServiceAccount token and the cluster CA (rest/config.go InClusterConfig). */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/**
+ * A token file is read again at most this often (client-go transport/token_source.go,
+ * NewCachedFileTokenSource: one minute). Bound ServiceAccount tokens are rotated by the kubelet
+ * well before they expire, so a minute-old copy is always still valid.
+ */
+export const TOKEN_FILE_CACHE_MS = 60_000;
+
+/** Same wording as client-go rest.ErrNotInCluster. */
+export const NOT_IN_CLUSTER_MESSAGE =
+  'unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined';
+
+export class KubeconfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeconfigError';
+  }
+}
+
+export interface ClusterTls {
+  /** PEM CA certificates that replace the system roots (as client-go's RootCAs); absent: system roots. */
+  readonly ca?: string;
+  /** PEM client certificate and key (both or neither). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** False only with `insecure-skip-tls-verify: true`. */
+  readonly rejectUnauthorized: boolean;
+  /** `tls-server-name`: the name the server certificate is checked against instead of the URL's host. */
+  readonly servername?: string;
+}
+
+/** Lower-case header names; a list is sent as one header line per value. */
+export type AuthHeaders = Readonly<Record<string, string | readonly string[]>>;
+
+/** How requests authenticate; for logs and tests. */
+export type AuthMethod = 'client-certificate' | 'token' | 'token-file' | 'basic' | 'exec' | 'auth-provider' | 'none';
+
+export interface ClusterConnection {
+  /** `https://host:port[/prefix]` */
+  readonly server: URL;
+  readonly tls: ClusterTls;
+  readonly auth: AuthMethod;
+  /** Auth headers for one request (a token file is re-read, an exec plugin may run). */
+  headers(): Promise<AuthHeaders>;
+}
+
+export interface LoadOptions {
+  /** Where the ServiceAccount token and ca.crt are (tests). */
+  readonly serviceAccountDir?: string;
+  /** Clock for the token file cache (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * A connection description from `source`: a kubeconfig file path, or 'in-cluster'. Throws
+ * KubeconfigError with a specific message for every bad input.
+ */
+export async function loadClusterConnection(
+  source: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  opts: LoadOptions = {},
+): Promise<ClusterConnection> {
+  const now = opts.now ?? Date.now;
+  if (source === IN_CLUSTER) return inCluster(env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, now);
+  return fromKubeconfig(source, now);
+}
+
+// --- in-cluster ------------------------------------------------------------------------------------
+
+async function inCluster(env: Readonly<Record<string, string | undefined>>, dir: string, now: () => number): Promise<ClusterConnection> {
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const port = env['KUBERNETES_SERVICE_PORT'];
+  if (!host || !port) throw new KubeconfigError(NOT_IN_CLUSTER_MESSAGE);
+  // net.JoinHostPort: an IPv6 address is bracketed.
+  const hostPart = isIP(host) === 6 ? `[${host}]` : host;
+  let server: URL;
+  try {
+    server = new URL(`https://${hostPart}:${port}`);
+  } catch {
+    throw new KubeconfigError(`KUBERNETES_SERVICE_HOST "${host}" and KUBERNETES_SERVICE_PORT "${port}" do not make a URL`);
+  }
+  const tokenFile = join(dir, 'token');
+  const caFile = join(dir, 'ca.crt');
+  // client-go logs a missing ca.crt and falls back to the system roots; the API server's certificate
+  // is almost never signed by a public CA, so that would only fail later with a vaguer TLS error.
+  const ca = pemCertificate(await readText(caFile, 'the service account CA'), `the service account CA ${caFile}`);
+  const token = new FileToken(tokenFile, 'the service account token', now);
+  await token.get();
+  return {
+    server,
+    tls: { ca, rejectUnauthorized: true },
+    auth: 'token-file',
+    headers: async () => ({ authorization: `Bearer ${await token.get()}` }),
+  };
+}
+
+// --- kubeconfig ------------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function fromKubeconfig(file: string, now: () => number): Promise<ClusterConnection> {
+  const text = await readText(file, 'the kubeconfig');
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new KubeconfigError(`not YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) throw new KubeconfigError('not a kubeconfig: the file is empty');
+  if (!isObj(doc)) throw new KubeconfigError('not a kubeconfig: expected a mapping with clusters, users, contexts and current-context');
+  const currentContext = optString(doc, 'current-context', 'the kubeconfig');
+  if (!currentContext) throw new KubeconfigError('current-context is not set');
+  const context = named(doc, 'contexts', 'context', currentContext);
+  if (!context) throw new KubeconfigError(`context "${currentContext}" (the current-context) was not found`);
+  const where = `context "${currentContext}"`;
+  // Wording of client-go clientcmd validation.go validateContext.
+  const clusterName = optString(context, 'cluster', where);
+  if (!clusterName) throw new KubeconfigError(`cluster was not specified for context "${currentContext}"`);
+  const userName = optString(context, 'user', where);
+  if (!userName) throw new KubeconfigError(`user was not specified for context "${currentContext}"`);
+  const cluster = named(doc, 'clusters', 'cluster', clusterName);
+  if (!cluster) throw new KubeconfigError(`cluster "${clusterName}" was not found for context "${currentContext}"`);
+  const user = named(doc, 'users', 'user', userName);
+  if (!user) throw new KubeconfigError(`user "${userName}" was not found for context "${currentContext}"`);
+
+  // client-go loader.go ResolveLocalPaths: relative file names are relative to the kubeconfig's directory.
+  const base = dirname(file);
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : join(base, p));
+
+  // --- cluster
+  const cw = `cluster "${clusterName}"`;
+  const serverText = optString(cluster, 'server', cw);
+  if (!serverText) throw new KubeconfigError(`no server found for cluster "${clusterName}"`);
+  let server: URL;
+  try {
+    server = new URL(serverText);
+  } catch {
+    throw new KubeconfigError(`server "${serverText}" of cluster "${clusterName}" is not a URL`);
+  }
+  if (server.protocol !== 'https:') {
+    throw new KubeconfigError(`server "${serverText}" of cluster "${clusterName}" is not https: pullguard reaches the API server over TLS only`);
+  }
+  if (optString(cluster, 'proxy-url', cw)) throw new KubeconfigError(`proxy-url of cluster "${clusterName}" is not supported`);
+  const insecure = optBool(cluster, 'insecure-skip-tls-verify', cw);
+  const servername = optString(cluster, 'tls-server-name', cw);
+  const ca = await material(cluster, 'certificate-authority', cw, resolvePath, pemCertificate);
+  // client-go transport.go TLSConfigFor refuses this combination.
+  if (ca && insecure) {
+    throw new KubeconfigError(`cluster "${clusterName}": specifying a root certificates file with the insecure flag is not allowed`);
+  }
+
+  // --- user
+  const uw = `user "${userName}"`;
+  const cert = await material(user, 'client-certificate', uw, resolvePath, pemCertificate);
+  const key = await material(user, 'client-key', uw, resolvePath, pemPrivateKey);
+  if (cert && !key) {
+    throw new KubeconfigError(`client-key-data or client-key must be specified for user "${userName}" to use the clientCert authentication method`);
+  }
+  if (key && !cert) {
+    throw new KubeconfigError(`client-certificate-data or client-certificate must be specified for user "${userName}" to use the clientCert authentication method`);
+  }
+  const token = optString(user, 'token', uw);
+  const tokenFile = optString(user, 'tokenFile', uw);
+  const username = optString(user, 'username', uw);
+  const password = optString(user, 'password', uw);
+  const exec = user['exec'];
+  const authProvider = user['auth-provider'];
+  // client-go validation.go validateAuthInfo: a token and basic auth together are ambiguous.
+  const methods = [...(token || tokenFile ? ['token'] : []), ...(username || password ? ['basicAuth'] : [])];
+  if (methods.length > 1) {
+    throw new KubeconfigError(`more than one authentication method found for user "${userName}"; found [${methods.join(' ')}], only one is allowed`);
+  }
+  if (exec !== undefined && authProvider !== undefined) {
+    throw new KubeconfigError(`authProvider cannot be provided in combination with an exec plugin for user "${userName}"`);
+  }
+  const impersonation = impersonationHeaders(user, uw);
+
+  const tls: ClusterTls = {
+    ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
+    rejectUnauthorized: !insecure,
+    ...(servername ? { servername } : {}),
+  };
+
+  if (exec !== undefined || authProvider !== undefined) {
+    const headers = await pluginHeaders(file, currentContext, cert);
+    return {
+      server,
+      tls,
+      auth: exec !== undefined ? 'exec' : 'auth-provider',
+      headers: async () => ({ ...(await headers()), ...impersonation }),
+    };
+  }
+  if (tokenFile) {
+    // client-go round_trippers.go NewBearerAuthWithRefreshRoundTripper: the file, re-read, wins; a
+    // `token` given as well is used only while the file cannot be read.
+    const source = new FileToken(resolvePath(tokenFile), `tokenFile of user "${userName}"`, now, token);
+    await source.get();
+    return { server, tls, auth: 'token-file', headers: async () => ({ authorization: `Bearer ${await source.get()}`, ...impersonation }) };
+  }
+  if (token) return { server, tls, auth: 'token', headers: async () => ({ authorization: `Bearer ${token}`, ...impersonation }) };
+  if (username || password) {
+    const basic = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
+    return { server, tls, auth: 'basic', headers: async () => ({ authorization: basic, ...impersonation }) };
+  }
+  return { server, tls, auth: cert ? 'client-certificate' : 'none', headers: async () => ({ ...impersonation }) };
+}
+
+/** The `value` of the entry of `list` named `name` (`contexts[].context` …), or null. */
+function named(doc: Obj, list: string, field: string, name: string): Obj | null {
+  const entries = doc[list];
+  if (entries === undefined || entries === null) return null;
+  if (!Array.isArray(entries)) throw new KubeconfigError(`${list} must be a list`);
+  const entry: unknown = entries.find((e: unknown) => isObj(e) && e['name'] === name);
+  if (!isObj(entry)) return null;
+  const value = entry[field];
+  if (value === undefined || value === null) return {};
+  if (!isObj(value)) throw new KubeconfigError(`${list} entry "${name}": ${field} must be a mapping`);
+  return value;
+}
+
+function optString(o: Obj, key: string, where: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new KubeconfigError(`${key} of ${where} must be a string`);
+  return v;
+}
+
+function optBool(o: Obj, key: string, where: string): boolean {
+  const v = o[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new KubeconfigError(`${key} of ${where} must be true or false`);
+  return v;
+}
+
+/** `as`, `as-uid`, `as-groups` → Impersonate-* headers (client-go transport/round_trippers.go). */
+function impersonationHeaders(user: Obj, where: string): AuthHeaders {
+  const headers: Record<string, string | string[]> = {};
+  const as = optString(user, 'as', where);
+  const uid = optString(user, 'as-uid', where);
+  const groups = user['as-groups'];
+  if (groups !== undefined && groups !== null && !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))) {
+    throw new KubeconfigError(`as-groups of ${where} must be a list of strings`);
+  }
+  if (user['as-user-extra'] !== undefined) throw new KubeconfigError(`as-user-extra of ${where} is not supported`);
+  if (!as && (uid || (Array.isArray(groups) && groups.length > 0))) {
+    throw new KubeconfigError(`${where}: requesting groups or a uid without impersonating a user (as)`);
+  }
+  if (as) headers['impersonate-user'] = as;
+  if (uid) headers['impersonate-uid'] = uid;
+  // One Impersonate-Group header per group.
+  if (Array.isArray(groups) && groups.length > 0) headers['impersonate-group'] = groups as string[];
+  return headers;
+}
+
+/**
+ * `<field>-data` (base64 PEM) or the file `<field>`, checked with `check`. The data form wins when
+ * both are given, as client-go's merge does (client_config.go: the `-data` field overrides the file),
+ * and the file is then not read. Note that client-go's validation (validation.go validateClusterInfo,
+ * validateAuthInfo) goes further and refuses a kubeconfig that names both; pullguard accepts it.
+ */
+async function material(
+  o: Obj,
+  field: string,
+  where: string,
+  resolvePath: (p: string) => string,
+  check: (pem: string, what: string) => string,
+): Promise<string | undefined> {
+  const data = optString(o, `${field}-data`, where);
+  if (data) {
+    const compact = data.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) {
+      throw new KubeconfigError(`${field}-data of ${where} is not base64`);
+    }
+    return check(Buffer.from(compact, 'base64').toString('utf8'), `${field}-data of ${where}`);
+  }
+  const file = optString(o, field, where);
+  if (!file) return undefined;
+  const path = resolvePath(file);
+  return check(await readText(path, `${field} ${path} for ${where}`), `${field} ${path} for ${where}`);
+}
+
+function pemCertificate(text: string, what: string): string {
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new KubeconfigError(`${what} holds no PEM certificate`);
+  return text;
+}
+
+function pemPrivateKey(text: string, what: string): string {
+  if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) throw new KubeconfigError(`${what} holds no PEM private key`);
+  return text;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+    // The kubeconfig itself is named by the caller (`--kubeconfig FILE: …`).
+    throw new KubeconfigError(what === 'the kubeconfig' ? `cannot read: ${why}` : `cannot read ${what}${what.includes(path) ? '' : ` ${path}`}: ${why}`);
+  }
+}
+
+/**
+ * A bearer token kept in a file that is rotated underneath us (bound ServiceAccount tokens, `tokenFile`):
+ * read again once it is older than TOKEN_FILE_CACHE_MS. When a re-read fails, the last token read (or
+ * the kubeconfig's `token`) is kept, as client-go's cachingTokenSource does; the first read must work.
+ */
+class FileToken {
+  private token: string | undefined;
+  private readAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly path: string,
+    private readonly what: string,
+    private readonly now: () => number,
+    private readonly fallback?: string,
+  ) {}
+
+  async get(): Promise<string> {
+    if (this.token !== undefined && this.now() - this.readAt < TOKEN_FILE_CACHE_MS) return this.token;
+    try {
+      const text = (await readText(this.path, this.what)).trim();
+      // client-go token_source.go: "read empty token from file".
+      if (text === '') throw new KubeconfigError(`${this.what} ${this.path} is empty`);
+      this.token = text;
+      this.readAt = this.now();
+    } catch (err) {
+      const last = this.token ?? this.fallback;
+      if (last === undefined) throw err;
+      return last;
+    }
+    return this.token;
+  }
+}
+
+/**
+ * Auth headers from @kubernetes/client-node for `exec` and `auth-provider` users, loaded only here
+ * (dynamic import): its KubeConfig runs the plugin (and caches its credential until the credential's
+ * expirationTimestamp) inside applyToHTTPSOptions. Only headers are taken: the TLS connection is set
+ * up once from the kubeconfig, so a plugin that answers with a client certificate is refused clearly.
+ */
+async function pluginHeaders(file: string, context: string, kubeconfigCert: string | undefined): Promise<() => Promise<AuthHeaders>> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(file);
+    kc.setCurrentContext(context);
+  } catch (err) {
+    throw new KubeconfigError(`@kubernetes/client-node cannot load it for the exec/auth-provider user: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return async () => {
+    const opts: RequestOptions = { headers: {} };
+    await kc.applyToHTTPSOptions(opts);
+    if (opts.cert !== undefined && String(opts.cert) !== (kubeconfigCert ?? '')) {
+      throw new KubeconfigError('the exec plugin answered with a client certificate; pullguard takes only tokens from exec plugins');
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(opts.headers ?? {})) {
+      if (typeof value === 'string' || typeof value === 'number') headers[name.toLowerCase()] = String(value);
+    }
+    if (typeof opts.auth === 'string') headers['authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    return headers;
+  };
+}
