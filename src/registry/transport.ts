@@ -104,6 +104,14 @@ export class Transport {
       headers: req.headers,
       signal,
       dispatcher: this.#agent(req.caBundle),
+      // undici closes the connection after every HEAD unless told otherwise (nodejs/undici#258: for
+      // servers that wrongly send a body after a HEAD answer). Registries are HTTP/1.1 servers that
+      // do not (distribution, ECR, ACR, GHCR, Docker Hub, Harbor, Quay and Artifactory sit behind Go
+      // net/http, nginx or Tomcat, which never write a HEAD body), and a manifest HEAD is the most
+      // common lookup: keeping the connection saves a TCP + TLS handshake per uncached image. Should a
+      // server send stray bytes anyway, undici's parser fails that connection and the lookup is
+      // answered as a transport failure (a warning), never as a wrong "not found".
+      ...(req.method === 'HEAD' ? { reset: false } : {}),
     });
     // undici defers an abort that arrives while the connection (TLS handshake) is still being set up
     // until its connect timeout; do not wait for that.

@@ -61,6 +61,18 @@ if (requireRegistry(t)) {
     return { proxy, c, clock, heads: (re = /\/manifests\//) => proxy.count('HEAD', re) };
   };
 
+  t.test('manifest HEADs keep their connection: later uncached lookups open no new one', async (t) => {
+    const { proxy, c, heads } = await setup(t);
+    const check = async (path: string, tag: string) => (await c.check(imageRef(proxy.host, path, { tag }), { credentials: [alice] })).kind;
+    t.equal(await check('team/app', '1.2.0'), 'available');
+    const afterFirst = proxy.connections;
+    t.equal(await check('team/app', '7.7.7'), 'tag-missing');
+    t.equal(await check('team/app', '1.3.0'), 'available');
+    t.equal(await check('team/gone', '1'), 'repository-missing');
+    t.equal(heads(), 4, 'four manifest HEADs reached the registry');
+    t.equal(proxy.connections, afterFirst, 'no connection opened after the first lookup (undici would close one after every HEAD)');
+  });
+
   t.test('cache: positive by tag for minutes', async (t) => {
     const { proxy, c, clock, heads } = await setup(t);
     const ref = imageRef(proxy.host, 'team/app', { tag: '1.2.0' });
