@@ -3,24 +3,13 @@
 // fresh Node process whose module resolution hook records every module resolved from those scopes
 // (test/helpers/cloud-lazy-child.ts); the control scenario shows the hook does see them.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { runTsChild } from '../helpers/ts-child.js';
 import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('../helpers/cloud-lazy-child.ts', import.meta.url));
 
-async function runChild(mode: string): Promise<{ loaded: string[]; detail: unknown }> {
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.includes('processinfo')), CHILD, mode], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  const last = out.trim().split('\n').at(-1) ?? '';
-  if (code !== 0 || !last.startsWith('{')) throw new Error(`child ${mode} exited ${code}:\n${out}\n${err}`);
-  return JSON.parse(last) as { loaded: string[]; detail: unknown };
+function runChild(mode: string): Promise<{ loaded: string[]; detail: unknown }> {
+  return runTsChild(CHILD, [mode]);
 }
 
 t.test('pullguard check --offline (cloud.ecr and cloud.acr on) loads no cloud SDK', async (t) => {

@@ -4,7 +4,7 @@
 // records every module resolved from @kubernetes/client-node (test/helpers/kube-lazy-child.ts),
 // against a stand-in API server in that process; the exec scenario shows the hook does see it.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { runTsChild } from '../helpers/ts-child.js';
 import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('../helpers/kube-lazy-child.ts', import.meta.url));
@@ -15,19 +15,8 @@ interface ChildResult {
   readonly paths: string[];
 }
 
-async function runChild(mode: string): Promise<ChildResult> {
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.includes('processinfo')), CHILD, mode], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  const last = out.trim().split('\n').at(-1) ?? '';
-  if (code !== 0 || !last.startsWith('{')) throw new Error(`child ${mode} exited ${code}:\n${out}\n${err}`);
-  return JSON.parse(last) as ChildResult;
+function runChild(mode: string): Promise<ChildResult> {
+  return runTsChild<ChildResult>(CHILD, [mode]);
 }
 
 t.test('serve with a client-certificate kubeconfig lists and watches without client-node', async (t) => {
