@@ -85,7 +85,8 @@ function procStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, cpuMs: (ticks * 1000) / 100 };
+  const sysTicks = Number(fields[12]); // stime: system calls, socket writes included
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, cpuMs: (ticks * 1000) / 100, sysMs: (sysTicks * 1000) / 100 };
 }
 
 /** Highest VmHWM seen per process, across the resets below. */
@@ -203,6 +204,7 @@ async function cannon({ port, pid, bodies, connections = CONNECTIONS, duration =
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx ?? 0,
     cpuMs: after.cpuMs - before.cpuMs,
+    sysMs: after.sysMs - before.sysMs,
     peakRssMb: peakReset ? after.hwmMb : Math.max(peakSampled, after.rssMb),
   };
 }
@@ -223,6 +225,7 @@ function summarize(runs) {
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
     cpuUsPerReq: (runs.reduce((a, r) => a + r.cpuMs, 0) * 1000) / Math.max(1, requests),
+    sysUsPerReq: (runs.reduce((a, r) => a + r.sysMs, 0) * 1000) / Math.max(1, requests),
   };
 }
 
@@ -354,17 +357,19 @@ try {
     };
     return { child, pid: child.pid, port, stop };
   };
-  const serve = await startServe([...SERVE_NODE_OPTIONS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])]);
+  /** With --cpu-prof, each server writes its profile to its own folder: DIR/pullguard, DIR/baseline, DIR/floor. */
+  const profiling = (name) => (CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, name)] : []);
+  const serve = await startServe([...SERVE_NODE_OPTIONS, ...profiling('pullguard')]);
   const servePort = serve.port;
 
   const basePort = await freePort();
-  const baseline = spawn(process.execPath, [join(ROOT, 'bench/lib/baseline.mjs'), String(basePort), join(certDir, 'tls.crt'), join(certDir, 'tls.key')], {
+  const baseline = spawn(process.execPath, [...profiling('baseline'), join(ROOT, 'bench/lib/baseline.mjs'), String(basePort), join(certDir, 'tls.crt'), join(certDir, 'tls.key')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(baseline);
   await waitHttps(basePort, undefined, '/');
   const floorPort = await freePort();
-  const floor = spawn(process.execPath, [join(ROOT, 'bench/lib/baseline.mjs'), String(floorPort), join(certDir, 'tls.crt'), join(certDir, 'tls.key'), 'parse'], {
+  const floor = spawn(process.execPath, [...profiling('floor'), join(ROOT, 'bench/lib/baseline.mjs'), String(floorPort), join(certDir, 'tls.crt'), join(certDir, 'tls.key'), 'parse'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(floor);
@@ -542,13 +547,14 @@ try {
     f2(r.p999),
     f1(r.peakRssMb),
     int(r.cpuUsPerReq),
+    int(r.sysUsPerReq),
     r.errors + r.non2xx === 0 ? '0' : `${r.errors}+${r.non2xx}`,
   ]);
   const out = [];
   out.push(`pullguard bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
   out.push(`TLS, HTTP/1.1 keep-alive, autocannon pipelining 1, ${CONNECTIONS} connections (8 at the fixed rate), ${DURATION} s per scenario; latency in ms`);
   out.push('');
-  out.push(table(['scenario', 'server', 'req/s', 'p50', 'p99', 'p99.9', 'peak RSS MB', 'CPU µs/req', 'errors'], rows));
+  out.push(table(['scenario', 'server', 'req/s', 'p50', 'p99', 'p99.9', 'peak RSS MB', 'CPU µs/req', 'of it sys', 'errors'], rows));
   out.push('');
   const ratio = (x) => `${((x.p.rps / x.b.rps) * 100).toFixed(0)} % (${int(x.p.rps)} / ${int(x.b.rps)} req/s); by server CPU ${((x.b.cpuUsPerReq / x.p.cpuUsPerReq) * 100).toFixed(0)} %`;
   const yes = (ok) => (ok ? 'yes' : 'no');
@@ -585,6 +591,10 @@ try {
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, burst, memory, reference }, null, 2));
   if (exitCode !== 0) process.exitCode = 1;
 } finally {
+  // SIGTERM first, so that a profiled server writes its .cpuprofile; SIGKILL what is still there after 2 s.
+  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of alive) c.kill('SIGTERM');
+  await Promise.race([Promise.all(alive.map((c) => new Promise((r) => c.once('exit', r)))), sleep(2000)]);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await proxy?.close();
   await registry?.stop();

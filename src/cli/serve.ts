@@ -4,6 +4,7 @@
  * accepting connections, finishes the reviews in flight and exits 0.
  */
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { CertificateError, CertificateReloader, DEFAULT_NAMESPACE, DEFAULT_SERVICE, ensureCertDir } from '../certs/index.js';
 import type { EngineDeps } from '../checks/engine.js';
 import type { Config } from '../config/schema.js';
@@ -17,6 +18,15 @@ import { buildMetricsApp, createMetrics } from '../server/metrics.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker, registryConfigKey } from './wiring.js';
 import { EXIT, UsageError, type Io } from './io.js';
+
+/**
+ * Decision lines waiting to reach standard output, at most (bytes). Lines are written asynchronously
+ * (sonic-boom `sync: false`): a review never waits for a write, and lines written while one is in
+ * flight go out together (one write for many lines under load). When whoever reads the container's
+ * output stalls, lines beyond this are dropped and counted (`pullguard_log_lines_dropped_total`)
+ * rather than held without bound or blocking reviews. 16 MiB is about 50,000 decision lines.
+ */
+export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
 export const SERVE_HELP = `Usage: pullguard serve [options]
 
@@ -142,6 +152,10 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const state = cluster?.store ?? new ClusterStore({ available: false });
 
   const metrics = createMetrics();
+  const logger = pino(
+    { level: options.logLevel, base: { service: 'pullguard' } },
+    logDestination({ fd: 1, maxBytes: LOG_BUFFER_MAX_BYTES, onDropped: (lines) => metrics.logLinesDropped.inc(lines) }),
+  );
   // The registry checker holds the caches, tokens and circuit breakers: it is rebuilt only when the
   // registry settings themselves change.
   let registry: RegistryChecker;
@@ -170,7 +184,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const app = await build({
     deps: () => deps,
     https: reloader.tlsOptions(),
-    logger: { level: options.logLevel, base: { service: 'pullguard' } },
+    loggerInstance: logger,
     onDecision: (record, durationMs) => metrics.observeDecision(record, durationMs),
     ...(cluster
       ? { readiness: cluster, namespaceMode: (ns: string) => cluster.namespaces.mode(ns) }
@@ -257,4 +271,21 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * The log's destination: asynchronous writes to `fd`, at most `maxBytes` waiting (see
+ * LOG_BUFFER_MAX_BYTES); `onDropped` learns how many lines were dropped. pino's destination writes
+ * out what is still buffered when the process exits (on-exit-leak-free).
+ */
+export function logDestination(opts: { readonly fd: number; readonly maxBytes: number; readonly onDropped: (lines: number) => void }) {
+  const stream = pino.destination({ dest: opts.fd, sync: false, maxLength: opts.maxBytes });
+  stream.on('drop', (data: string | Buffer) => opts.onDropped(countLines(String(data))));
+  return stream;
+}
+
+function countLines(data: string): number {
+  let n = 0;
+  for (let i = data.indexOf('\n'); i !== -1; i = data.indexOf('\n', i + 1)) n++;
+  return Math.max(n, 1);
 }

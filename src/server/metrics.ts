@@ -14,6 +14,8 @@ export interface WebhookMetrics {
   readonly registry: Registry;
   observeDecision(record: DecisionRecord, durationMs: number): void;
   reloads: Counter<'result'>;
+  /** Log lines dropped because standard output did not keep up (src/cli/serve.ts LOG_BUFFER_MAX_BYTES). */
+  logLinesDropped: Counter;
 }
 
 export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -44,9 +46,15 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const logLinesDropped = new Counter({
+    name: 'pullguard_log_lines_dropped_total',
+    help: 'Log lines dropped because standard output did not keep up and the log buffer was full.',
+    registers: [registry],
+  });
   return {
     registry,
     reloads,
+    logLinesDropped,
     observeDecision(record, durationMs) {
       reviews.inc({ kind: record.kind, operation: record.operation, verdict: record.verdict, dry_run: String(record.dryRun) });
       duration.observe({ kind: record.kind, verdict: record.verdict }, durationMs / 1000);
