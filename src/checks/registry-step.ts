@@ -48,49 +48,88 @@ function credentialsOf(image: ImageCredentials | undefined): Credential[] {
   return image.credentials.map((c) => ({ username: c.auth.username, password: c.auth.password }));
 }
 
+/**
+ * Outcomes of a lookup with pull-secret credentials after which the kubelet goes on to the next
+ * credential it has — the nodes' own, when their credential provider covers the registry. The
+ * kubelet tries every credential the keyring returns, pod secrets first, until a pull succeeds
+ * (kubelet pkg/kubelet/images/puller.go and kuberuntime_image.go: `for _, currentCreds := range creds`).
+ * A missing tag or repository is not among them: every credential sees the same registry.
+ */
+const REFUSED_SECRET: ReadonlySet<RegistryOutcome['kind']> = new Set(['credentials-rejected', 'access-denied', 'private-or-missing', 'auth-required']);
+
+/** What a cloud-identity retry may replace a refused secret's finding with: a definitive answer about the image. */
+const DEFINITIVE: ReadonlySet<RegistryOutcome['kind']> = new Set(['available', 'repository-missing', 'tag-missing', 'digest-missing', 'platform-missing']);
+
 export function registryStep(opts: RegistryStepOptions): RegistryStep {
   return {
     async check({ subject, images, podSpec, credentials, credentialsUnknown, deadline }) {
       const platforms = wantedPlatforms(podSpec, opts.clusterPlatforms());
+      /** pullguard's own credential for the image's registry: cached only for controller-created pods. */
+      const ownCredential = async (provider: CloudCredentialProvider, domain: string): Promise<Credential | null> => {
+        if (subject.controller) return provider.cachedCredential(domain);
+        return provider.credential(domain, { deadline });
+      };
+      const lookup = (ref: ImageReference, options: RegistryLookupOptions): Promise<RegistryOutcome | null> | RegistryOutcome | null =>
+        subject.controller ? opts.lookup.cached(ref, options) : opts.lookup.check(ref, options);
       const results = await Promise.all(
         images.map(async ({ use, ref }, i): Promise<Finding | null> => {
           const creds = credentials?.[i];
           if (creds?.keyringError) return null;
-          let list = credentialsOf(creds);
-          let cloudIdentity: 'ecr' | 'acr' | null = null;
+          const list = credentialsOf(creds);
           const kind = registryKind(ref.domain);
-          const provider = kind === 'ecr' || kind === 'acr' ? opts.cloud?.[kind] : null;
-          if (provider && list.length === 0 && creds?.nodeProvider != null && provider.handles(ref.domain)) {
-            cloudIdentity = provider.kind;
-            if (subject.controller) {
-              // Cached answers only: a cached credential, else nothing to look up.
-              const cached = provider.cachedCredential(ref.domain);
-              if (cached === null) return null;
-              list = [cached];
-            } else {
-              try {
-                list = [await provider.credential(ref.domain, { deadline })];
-              } catch (err) {
-                if (err instanceof CloudCredentialError) return cloudCredentialFinding(use, ref, err);
-                return cloudCredentialFinding(
-                  use,
-                  ref,
-                  new CloudCredentialError(provider.kind, ref.domain, 'unavailable', `internal error: ${err instanceof Error ? err.message : String(err)}`, 'report this as a pullguard bug'),
-                );
-              }
+          const candidate = kind === 'ecr' || kind === 'acr' ? opts.cloud?.[kind] : null;
+          // Only where the kubelet itself would use the nodes' credential provider.
+          const provider = candidate && creds?.nodeProvider != null && candidate.handles(ref.domain) ? candidate : null;
+
+          if (provider && list.length === 0) {
+            // No pull secret matches: the nodes pull with their own identity; check with pullguard's.
+            let own: Credential | null;
+            try {
+              own = await ownCredential(provider, ref.domain);
+            } catch (err) {
+              return cloudCredentialFinding(use, ref, asCloudError(provider, ref.domain, err));
             }
+            if (own === null) return null;
+            const outcome = await lookup(ref, { credentials: [own], platforms, deadline });
+            if (outcome === null) return null;
+            return registryFinding(use, ref, outcome, { nodeCredentialsMayApply: true, cloudIdentity: provider.kind, ...(credentialsUnknown ? { credentialsUnknown } : {}) });
           }
-          const options: RegistryLookupOptions = { credentials: list, platforms, deadline };
-          const outcome = subject.controller ? opts.lookup.cached(ref, options) : await opts.lookup.check(ref, options);
+
+          const outcome = await lookup(ref, { credentials: list, platforms, deadline });
           if (outcome === null) return null;
-          return registryFinding(use, ref, outcome, {
+          const finding = registryFinding(use, ref, outcome, {
             nodeCredentialsMayApply: creds?.nodeProvider != null,
             ...(credentialsUnknown ? { credentialsUnknown } : {}),
-            ...(cloudIdentity ? { cloudIdentity } : {}),
           });
+          if (!provider || list.length === 0 || !REFUSED_SECRET.has(outcome.kind)) return finding;
+
+          // The registry refused the pull secrets; the kubelet would go on to the nodes' credential.
+          // Ask with pullguard's own: a definitive answer about the image replaces the refusal (an
+          // image that is there means the pull succeeds); anything else leaves the refusal standing.
+          let own: Credential | null;
+          try {
+            own = await ownCredential(provider, ref.domain);
+          } catch {
+            return finding;
+          }
+          if (own === null) return finding;
+          const retried = await lookup(ref, { credentials: [own], platforms, deadline });
+          if (retried === null || !DEFINITIVE.has(retried.kind)) return finding;
+          return registryFinding(use, ref, retried, { nodeCredentialsMayApply: true, cloudIdentity: provider.kind });
         }),
       );
       return results.filter((f): f is Finding => f !== null);
     },
   };
+}
+
+function asCloudError(provider: CloudCredentialProvider, domain: string, err: unknown): CloudCredentialError {
+  if (err instanceof CloudCredentialError) return err;
+  return new CloudCredentialError(
+    provider.kind,
+    domain,
+    'unavailable',
+    `internal error: ${err instanceof Error ? err.message : String(err)}`,
+    'report this as a pullguard bug',
+  );
 }

@@ -155,8 +155,10 @@ export function registryFinding(
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${repo} is missing or not accessible to pullguard's own identity`);
       if (!outcome.authenticated && ctx.credentialsUnknown)
         return make('IMAGE_UNVERIFIED', `${repo} is missing or private, and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, 'give pullguard cluster access to check it', `${repo} missing or private; pull secrets unread, not verified`);
-      if (outcome.authenticated)
-        return make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`);
+      if (outcome.authenticated) {
+        const f = make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`);
+        return ctx.nodeCredentialsMayApply ? afterSecretsTheNode(f) : f;
+      }
       return make('REGISTRY_AUTH_REQUIRED', `${repo} does not exist or is private (Docker Hub answers both the same to anonymous pulls)`, 'check the image name; if it is private, add an imagePullSecret', `${repo} is missing or private; check the name or add a pull secret`);
 
     case 'credentials-rejected': {

@@ -193,6 +193,49 @@ t.test('against a real registry under ECR host names', async (t) => {
     t.equal(ecr.count() - before, 0, 'the pull secret was used, not pullguard\'s identity');
   });
 
+  await t.test('a pull secret the registry rejects: like the kubelet, go on to the nodes\' credential (own identity)', async (t) => {
+    // The kubelet tries every credential its keyring returns — pod secrets, then the node's provider —
+    // until a pull succeeds; a stale ECR token in a pull secret does not stop the pull on EKS nodes.
+    const stale = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'stale', namespace: 'default' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [HOST]: { username: 'AWS', password: 'expired-token' }, [DENIED_HOST]: { username: 'AWS', password: 'expired-token' } } })).toString('base64') },
+    };
+    const withStale = (name: string, image: string) => ({
+      group: '',
+      kind: 'Pod',
+      namespace: 'default',
+      name,
+      object: { ...pod(name, image), spec: { imagePullSecrets: [{ name: 'stale' }], containers: [{ name: 'app', image }] } },
+    });
+    const setUp = async (cloud: boolean) => {
+      const config = configFromValue({ ...baseConfig, ...(cloud ? { cloud: { ecr: true } } : {}) }, 'test');
+      const registry = await wiring.makeRegistryChecker(config, { extra: { hostOverrides } });
+      t.teardown(() => registry.close());
+      const state = new ClusterStore({ available: true });
+      t.match(state.applyObject(stale, 'default'), { ok: true });
+      return wiring.engineDeps(config, { state, registry });
+    };
+    const cases: Array<{ name: string; cloud: boolean; image: string; want: Array<{ code: string; message?: RegExp }>; tokens: number }> = [
+      { name: 'image there: the pull succeeds with the node credential, no finding', cloud: true, image: `${HOST}/team/app:1.2.0`, want: [], tokens: 1 },
+      { name: 'tag missing: said with the own identity\'s answer', cloud: true, image: `${HOST}/team/app:1.2.O`, want: [{ code: 'IMAGE_TAG_NOT_FOUND', message: /did you mean 1\.2\.0/ }], tokens: 0 },
+      { name: 'own identity refused too: the secret\'s rejection stands, as a warning', cloud: true, image: `${DENIED_HOST}/team/app:1.2.0`, want: [{ code: 'REGISTRY_AUTH_REJECTED', message: /Nodes may still pull it/ }], tokens: 0 },
+      { name: 'cloud.ecr off: the rejection, as a warning, no token asked for', cloud: false, image: `${HOST}/team/app:1.2.0`, want: [{ code: 'REGISTRY_AUTH_REJECTED', message: /Nodes may still pull it/ }], tokens: 0 },
+    ];
+    const deps = { on: await setUp(true), off: await setUp(false) };
+    for (const c of cases) {
+      const before = ecr.count();
+      const o = await review(withStale(c.name.slice(0, 20), c.image), c.cloud ? deps.on : deps.off, { deadline: Date.now() + 8000 });
+      t.match(o.evaluation.findings, c.want, c.name);
+      t.equal(o.evaluation.findings.length, c.want.length, `${c.name}: nothing else`);
+      t.equal(ecr.count() - before, c.tokens, `${c.name}: ${c.tokens} GetAuthorizationToken`);
+    }
+    const rejected = await review(withStale('warn', `${HOST}/team/app:1.2.0`), deps.off, { deadline: Date.now() + 8000 });
+    t.equal(rejected.decision.verdict, 'warn', 'a rejected secret the nodes may cover warns, never denies');
+  });
+
   await t.test('cloud.ecr off: the image stays unverified, and the message says how to enable the check', async (t) => {
     const config = configFromValue(baseConfig, 'test');
     const registry = await wiring.makeRegistryChecker(config, { extra: { hostOverrides } });
