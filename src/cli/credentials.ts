@@ -3,12 +3,11 @@
  * set, a docker config.json (`--docker-config`), and a cluster (`--kubeconfig`, listed once).
  */
 import { readFile } from 'node:fs/promises';
-import { KubeClient, type ListParams } from '../cluster/client.js';
+import { KubeClient, listAll } from '../cluster/client.js';
 import { loadClusterConnection } from '../cluster/kubeconfig.js';
 import { clusterStateFromObjects } from '../cluster/memory.js';
 import type { ClusterStore } from '../cluster/store.js';
 import { PULL_SECRET_TYPES } from '../cluster/watch.js';
-import { LIST_PAGE_SIZE } from '../cluster/reflector.js';
 import { parseDockerConfigJSON, type DockerConfig } from '../credentials/dockerconfig.js';
 import { InputError } from './inputs.js';
 
@@ -52,11 +51,11 @@ async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promi
   }
   try {
     for (const type of PULL_SECRET_TYPES) {
-      for (const s of await listAll(client, '/api/v1/secrets', { fieldSelector: `type=${type}` })) {
+      for (const s of (await listAll(client, '/api/v1/secrets', { fieldSelector: `type=${type}` })).items) {
         state.applyObject({ ...(s as object), kind: 'Secret', apiVersion: 'v1' }, '');
       }
     }
-    for (const sa of await listAll(client, '/api/v1/serviceaccounts', {})) {
+    for (const sa of (await listAll(client, '/api/v1/serviceaccounts')).items) {
       state.applyObject({ ...(sa as object), kind: 'ServiceAccount', apiVersion: 'v1' }, '');
     }
   } catch (err) {
@@ -65,16 +64,4 @@ async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promi
   } finally {
     await client.close();
   }
-}
-
-/** Every object of a collection, page by page. */
-async function listAll(client: KubeClient, path: string, params: ListParams): Promise<unknown[]> {
-  const items: unknown[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await client.list(path, { ...params, limit: LIST_PAGE_SIZE, ...(cont ? { continue: cont } : {}) });
-    items.push(...page.items);
-    cont = page.metadata.continue;
-  } while (cont);
-  return items;
 }

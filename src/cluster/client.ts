@@ -62,6 +62,31 @@ export interface ListResult {
   readonly metadata: { readonly resourceVersion?: string; readonly continue?: string };
 }
 
+/** Page size for list calls (client-go's pager uses 500). */
+export const LIST_PAGE_SIZE = 500;
+
+/**
+ * Every object of a collection, page by page (client-go tools/pager), and the resourceVersion of the
+ * last page: the version a watch resumes from.
+ */
+export async function listAll(
+  client: { list(path: string, params: ListParams, signal?: AbortSignal): Promise<ListResult> },
+  path: string,
+  params: Pick<ListParams, 'fieldSelector'> = {},
+  signal?: AbortSignal,
+): Promise<{ readonly items: unknown[]; readonly resourceVersion: string | undefined }> {
+  const items: unknown[] = [];
+  let cont: string | undefined;
+  let resourceVersion: string | undefined;
+  do {
+    const page = await client.list(path, { ...params, limit: LIST_PAGE_SIZE, ...(cont ? { continue: cont } : {}) }, signal);
+    for (const item of page.items) items.push(item);
+    resourceVersion = page.metadata.resourceVersion;
+    cont = page.metadata.continue;
+  } while (cont);
+  return { items, resourceVersion };
+}
+
 export interface WatchParams {
   readonly resourceVersion?: string;
   /** The server ends the watch after this many seconds. */

@@ -7,10 +7,7 @@
  * must keep only what it needs of Secrets (the parsed registry keys, never raw data), so objects are
  * handed to `upsert`/`remove` and dropped at once.
  */
-import type { ListParams, ListResult, WatchEventType, WatchParams } from './client.js';
-
-/** Page size for list calls (client-go uses 500). */
-export const LIST_PAGE_SIZE = 500;
+import { listAll, type ListParams, type ListResult, type WatchEventType, type WatchParams } from './client.js';
 /** Reconnect back-off after a failed list or watch (client-go: 800 ms doubling to 30 s). */
 export const BACKOFF_INITIAL_MS = 800;
 export const BACKOFF_MAX_MS = 30_000;
@@ -105,26 +102,17 @@ export class Reflector {
   }
 
   private async relist(): Promise<void> {
+    const { items, resourceVersion: rv } = await listAll(
+      this.opts.client,
+      this.opts.path,
+      this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {},
+      this.stopper.signal,
+    );
     const seen = new Map<string, unknown>();
-    let cont: string | undefined;
-    let rv: string | undefined;
-    do {
-      const page = await this.opts.client.list(
-        this.opts.path,
-        {
-          ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
-          limit: LIST_PAGE_SIZE,
-          ...(cont ? { continue: cont } : {}),
-        },
-        this.stopper.signal,
-      );
-      for (const item of page.items) {
-        const key = keyOf(item);
-        if (key) seen.set(key, item);
-      }
-      rv = page.metadata.resourceVersion;
-      cont = page.metadata.continue;
-    } while (cont);
+    for (const item of items) {
+      const key = keyOf(item);
+      if (key) seen.set(key, item);
+    }
     if (this.stopped) return;
     for (const [key, object] of this.known) if (!seen.has(key)) this.opts.remove(object);
     for (const object of seen.values()) this.opts.upsert(object);

@@ -4,7 +4,7 @@ import t from 'tap';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KubeApiError, KubeClient, LineSplitter, type KubeClientOptions, type WatchEventType } from '../../src/cluster/client.js';
+import { KubeApiError, KubeClient, LIST_PAGE_SIZE, LineSplitter, listAll, type KubeClientOptions, type ListParams, type ListResult, type WatchEventType } from '../../src/cluster/client.js';
 import type { ClusterConnection } from '../../src/cluster/kubeconfig.js';
 import { makeTestPki } from '../helpers/registry-pki.js';
 
@@ -294,4 +294,32 @@ t.test('TLS: the CA is checked; insecure-skip-tls-verify skips it', async (t) =>
   t.match(err.message, /^list \/api\/v1\/nodes at https:\/\/127\.0\.0\.1:\d+: .*(certificate|self.signed|issuer)/i);
   const insecure = client(t, api.url, {}, { ca: other.caPem, rejectUnauthorized: false });
   t.same(await insecure.list('/api/v1/nodes'), { items: [], metadata: {} });
+});
+
+t.test('listAll: every page in order, continue tokens passed on, the last page\'s resourceVersion', async (t) => {
+  const pages: Record<string, ListResult> = {
+    '': { items: [{ n: 1 }, { n: 2 }], metadata: { resourceVersion: '10', continue: 'a' } },
+    a: { items: [{ n: 3 }], metadata: { resourceVersion: '10', continue: 'b' } },
+    b: { items: [{ n: 4 }], metadata: { resourceVersion: '11' } },
+  };
+  const calls: Array<{ path: string; params: ListParams; signal: AbortSignal | undefined }> = [];
+  const fake = {
+    async list(path: string, params: ListParams, signal?: AbortSignal): Promise<ListResult> {
+      calls.push({ path, params, signal });
+      return pages[params.continue ?? '']!;
+    },
+  };
+  const signal = new AbortController().signal;
+  const got = await listAll(fake, '/api/v1/secrets', { fieldSelector: 'type=kubernetes.io/dockerconfigjson' }, signal);
+  t.same(got, { items: [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }], resourceVersion: '11' });
+  t.same(
+    calls.map((c) => c.params),
+    [
+      { fieldSelector: 'type=kubernetes.io/dockerconfigjson', limit: LIST_PAGE_SIZE },
+      { fieldSelector: 'type=kubernetes.io/dockerconfigjson', limit: LIST_PAGE_SIZE, continue: 'a' },
+      { fieldSelector: 'type=kubernetes.io/dockerconfigjson', limit: LIST_PAGE_SIZE, continue: 'b' },
+    ],
+  );
+  t.ok(calls.every((c) => c.path === '/api/v1/secrets' && c.signal === signal), 'same path and signal on every page');
+  t.equal(LIST_PAGE_SIZE, 500, "client-go's page size");
 });
