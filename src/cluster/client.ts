@@ -13,6 +13,12 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ClusterConnection } from './kubeconfig.js';
 import { untilAborted } from '../registry/wait.js';
 
+/**
+ * Client certificate files are read again this often (client-go transport/cert_rotation.go,
+ * CertCallbackRefreshDuration: 5 minutes). When the pair changed, every connection is closed so the
+ * next ones present the new certificate, as client-go's connrotation.Dialer CloseAll does.
+ */
+export const CLIENT_CERT_RELOAD_MS = 5 * 60_000;
 /** Connect + TLS handshake (client-go rest/transport: TLSHandshakeTimeout 10 s). */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** A whole list page, body included: the kube-apiserver's own --request-timeout default (1 min). */
@@ -104,31 +110,74 @@ export interface KubeClientOptions {
   readonly watchHeadersTimeoutMs?: number;
   readonly watchIdleGraceMs?: number;
   readonly connectTimeoutMs?: number;
+  /** How often client certificate files are read again (CLIENT_CERT_RELOAD_MS; tests shorten it). */
+  readonly certReloadMs?: number;
+  /** Where certificate reloads are reported. */
+  readonly logger?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export class KubeClient {
-  private readonly agent: Agent;
+  private agent: Agent;
+  /** The client certificate and key in use (to tell whether a reload changed them). */
+  private clientPair: { readonly cert: string; readonly key: string } | null;
+  private readonly reloadTimer: NodeJS.Timeout | undefined;
   private readonly listTimeoutMs: number;
   private readonly watchHeadersTimeoutMs: number;
   private readonly watchIdleGraceMs: number;
 
   constructor(
     readonly connection: ClusterConnection,
-    opts: KubeClientOptions = {},
+    private readonly opts: KubeClientOptions = {},
   ) {
-    const { ca, cert, key, rejectUnauthorized, servername } = connection.tls;
-    // Built once: passing ca/cert/key to every connect would parse them (and the system roots) again
-    // for each TLS connection.
-    const secureContext = createSecureContext({ ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) });
-    this.agent = new Agent({
-      connect: { secureContext, rejectUnauthorized, ...(servername ? { servername } : {}), timeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS },
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    });
+    const { cert, key, reloadClientCertificate } = connection.tls;
+    this.clientPair = cert && key ? { cert, key } : null;
+    this.agent = this.makeAgent();
     this.listTimeoutMs = opts.listTimeoutMs ?? LIST_TIMEOUT_MS;
     this.watchHeadersTimeoutMs = opts.watchHeadersTimeoutMs ?? WATCH_HEADERS_TIMEOUT_MS;
     this.watchIdleGraceMs = opts.watchIdleGraceMs ?? WATCH_IDLE_GRACE_MS;
+    if (reloadClientCertificate) {
+      this.reloadTimer = setInterval(() => void this.reloadClientCertificate(), opts.certReloadMs ?? CLIENT_CERT_RELOAD_MS);
+      this.reloadTimer.unref();
+    }
+  }
+
+  private makeAgent(): Agent {
+    const { ca, rejectUnauthorized, servername } = this.connection.tls;
+    // Built once per certificate: passing ca/cert/key to every connect would parse them (and the
+    // system roots) again for each TLS connection.
+    const secureContext = createSecureContext({ ...(ca ? { ca } : {}), ...(this.clientPair ?? {}) });
+    return new Agent({
+      connect: { secureContext, rejectUnauthorized, ...(servername ? { servername } : {}), timeout: this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS },
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * Read the client certificate files again (CLIENT_CERT_RELOAD_MS). A changed pair replaces the
+   * connections: requests in flight on the old ones — watches — fail and are resumed by their
+   * reflectors. A pair that cannot be read or used keeps the current one. Returns whether it changed.
+   */
+  async reloadClientCertificate(): Promise<boolean> {
+    const reload = this.connection.tls.reloadClientCertificate;
+    if (!reload) return false;
+    let pair: { readonly cert: string; readonly key: string };
+    try {
+      pair = await reload();
+      // Refuse a certificate that does not go with its key before it replaces anything.
+      createSecureContext(pair);
+    } catch (err) {
+      this.opts.logger?.warn({ reason: (err as Error).message }, 'cannot use the client certificate files again; keeping the current certificate');
+      return false;
+    }
+    if (this.clientPair && pair.cert === this.clientPair.cert && pair.key === this.clientPair.key) return false;
+    this.clientPair = pair;
+    const old = this.agent;
+    this.agent = this.makeAgent();
+    void old.destroy().catch(() => undefined);
+    this.opts.logger?.info({}, 'client certificate changed; connections to the API server reopened with it');
+    return true;
   }
 
   /** One page of `path` (`/api/v1/secrets`). */
@@ -202,6 +251,7 @@ export class KubeClient {
   }
 
   async close(): Promise<void> {
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
     await this.agent.destroy().catch(() => undefined);
   }
 

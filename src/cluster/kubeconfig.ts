@@ -48,6 +48,13 @@ export interface ClusterTls {
   readonly rejectUnauthorized: boolean;
   /** `tls-server-name`: the name the server certificate is checked against instead of the URL's host. */
   readonly servername?: string;
+  /**
+   * Present when the client certificate and key both come from files (`client-certificate` and
+   * `client-key`, no `-data`): reads them again, checked like at start, so that a rotated pair is
+   * picked up as client-go does (transport.go loadTLSFiles sets ReloadTLSFiles for exactly this
+   * case; src/cluster/client.ts polls it). Throws KubeconfigError when they cannot be read.
+   */
+  readonly reloadClientCertificate?: () => Promise<{ readonly cert: string; readonly key: string }>;
 }
 
 /** Lower-case header names; a list is sent as one header line per value. */
@@ -200,11 +207,24 @@ async function fromKubeconfig(file: string, now: () => number): Promise<ClusterC
   }
   const impersonation = impersonationHeaders(user, uw);
 
+  const certFile = fileOnly(user, 'client-certificate', uw);
+  const keyFile = fileOnly(user, 'client-key', uw);
   const tls: ClusterTls = {
     ...(ca ? { ca } : {}),
     ...(cert && key ? { cert, key } : {}),
     rejectUnauthorized: !insecure,
     ...(servername ? { servername } : {}),
+    ...(cert && key && certFile && keyFile
+      ? {
+          reloadClientCertificate: async () => {
+            const [c, k] = [resolvePath(certFile), resolvePath(keyFile)];
+            return {
+              cert: pemCertificate(await readText(c, `client-certificate ${c} for ${uw}`), `client-certificate ${c} for ${uw}`),
+              key: pemPrivateKey(await readText(k, `client-key ${k} for ${uw}`), `client-key ${k} for ${uw}`),
+            };
+          },
+        }
+      : {}),
   };
 
   if (exec !== undefined || authProvider !== undefined) {
@@ -303,6 +323,12 @@ async function material(
   if (!file) return undefined;
   const path = resolvePath(file);
   return check(await readText(path, `${field} ${path} for ${where}`), `${field} ${path} for ${where}`);
+}
+
+/** The file name of `field` when the material comes from that file (no `field-data` given). */
+function fileOnly(o: Obj, field: string, where: string): string | undefined {
+  if (optString(o, `${field}-data`, where)) return undefined;
+  return optString(o, field, where) || undefined;
 }
 
 function pemCertificate(text: string, what: string): string {

@@ -119,7 +119,7 @@ export class ClusterWatch {
   private readonly client: KubeClient;
 
   constructor(opts: ClusterWatchOptions) {
-    this.client = new KubeClient(opts.connection, opts.client);
+    this.client = new KubeClient(opts.connection, { logger: opts.logger, ...opts.client });
     this.namespaces = new NamespaceModes(opts.logger);
     const onSynced = () => this.store.setAvailable(this.storeReflectors.every((r) => r.synced));
     const common = { client: this.client, logger: opts.logger, backoffInitialMs: opts.backoffInitialMs, onSynced };

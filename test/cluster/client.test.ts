@@ -5,7 +5,12 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KubeApiError, KubeClient, LIST_PAGE_SIZE, LineSplitter, listAll, type KubeClientOptions, type ListParams, type ListResult, type WatchEventType } from '../../src/cluster/client.js';
-import type { ClusterConnection } from '../../src/cluster/kubeconfig.js';
+import { loadClusterConnection, type ClusterConnection } from '../../src/cluster/kubeconfig.js';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { makeTestPki } from '../helpers/registry-pki.js';
 
 const pki = makeTestPki(['127.0.0.1']);
@@ -322,4 +327,107 @@ t.test('listAll: every page in order, continue tokens passed on, the last page\'
   );
   t.ok(calls.every((c) => c.path === '/api/v1/secrets' && c.signal === signal), 'same path and signal on every page');
   t.equal(LIST_PAGE_SIZE, 500, "client-go's page size");
+});
+
+t.test('client certificate files: re-read, a changed pair reopens connections with it (client-go cert rotation)', async (t) => {
+  const a = { cert: pki.serverCertPem, key: pki.serverKeyPem };
+  const other = makeTestPki(['127.0.0.1']);
+  const b = { cert: other.serverCertPem, key: other.serverKeyPem };
+  const serialOf = (pem: string) => new X509Certificate(pem).serialNumber;
+  // The API server stand-in asks for a client certificate and says which one it got; /watch holds the stream open.
+  const watches = new Set<ServerResponse>();
+  const server = https.createServer({ cert: pki.serverCertPem, key: pki.serverKeyPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    if (new URL(req.url ?? '/', 'https://x').searchParams.get('watch')) {
+      watches.add(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`${JSON.stringify({ type: 'ADDED', object: obj('w', '1') })}\n`);
+      return;
+    }
+    json(res, 200, { metadata: { resourceVersion: '1' }, items: [{ serial: peer.serialNumber ?? null }] });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => { for (const w of watches) w.destroy(); server.close(() => r()); server.closeAllConnections(); }));
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-certrot-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'ca.crt'), pki.caPem);
+  const put = async (pair: { cert: string; key: string }) => {
+    await writeFile(join(dir, 'client.crt'), pair.cert);
+    await writeFile(join(dir, 'client.key'), pair.key);
+  };
+  await put(a);
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'c',
+    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+    clusters: [{ name: 'k', cluster: { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, 'certificate-authority': 'ca.crt' } }],
+    users: [{ name: 'u', user: { 'client-certificate': 'client.crt', 'client-key': 'client.key' } }],
+  };
+  await writeFile(join(dir, 'kubeconfig'), JSON.stringify(kubeconfig));
+  const conn = await loadClusterConnection(join(dir, 'kubeconfig'));
+  t.type(conn.tls.reloadClientCertificate, 'function', 'files: reloadable');
+  const logs: string[] = [];
+  const logger = { info: (_o: object, m: string) => logs.push(`info ${m}`), warn: (o: object, m: string) => logs.push(`warn ${m} ${JSON.stringify(o)}`) };
+  const c = new KubeClient(conn, { certReloadMs: 60_000, logger });
+  t.teardown(() => c.close());
+  const serialSeen = async () => ((await c.list('/api/v1/secrets')).items[0] as { serial: string }).serial;
+
+  t.equal(await serialSeen(), serialOf(a.cert), 'certificate A presented');
+  t.equal(await c.reloadClientCertificate(), false, 'unchanged files: nothing happens');
+  t.equal(await serialSeen(), serialOf(a.cert));
+
+  // A watch on the old connection ends when the pair changes (its reflector resumes it).
+  let watchEnded = false;
+  const watch = c.watch('/api/v1/secrets', { timeoutSeconds: 300 }, () => undefined, new AbortController().signal).then(
+    () => 'ended',
+    (err: Error) => `failed: ${err.message}`,
+  ).finally(() => (watchEnded = true));
+  while (watches.size === 0) await new Promise((r) => setTimeout(r, 10));
+
+  await put(b);
+  t.equal(await c.reloadClientCertificate(), true, 'changed files: the new pair is used');
+  t.equal(await serialSeen(), serialOf(b.cert), 'certificate B presented on the next request');
+  t.match(await watch, /^(ended|failed: )/, 'the watch on the old connection was closed');
+  t.ok(watchEnded);
+  t.match(logs, ['info client certificate changed; connections to the API server reopened with it']);
+
+  // Broken files (half-written, or a key that does not go with the certificate) keep the current pair.
+  await writeFile(join(dir, 'client.crt'), 'garbage');
+  t.equal(await c.reloadClientCertificate(), false, 'unreadable certificate: kept');
+  await put({ cert: a.cert, key: b.key });
+  t.equal(await c.reloadClientCertificate(), false, 'mismatched key: kept');
+  t.equal(await serialSeen(), serialOf(b.cert), 'still certificate B');
+  t.match(logs.slice(1), [/^warn cannot use the client certificate files again; keeping the current certificate .*holds no PEM certificate/, /^warn cannot use the client certificate files again/]);
+
+  // The timer does it on its own.
+  const quick = new KubeClient(conn, { certReloadMs: 50 });
+  t.teardown(() => quick.close());
+  await put(a);
+  t.equal(((await quick.list('/api/v1/secrets')).items[0] as { serial: string }).serial, serialOf(a.cert));
+  await put(b);
+  const deadline = Date.now() + 5000;
+  let serial = '';
+  while (Date.now() < deadline && serial !== serialOf(b.cert)) {
+    await new Promise((r) => setTimeout(r, 60));
+    serial = ((await quick.list('/api/v1/secrets')).items[0] as { serial: string }).serial;
+  }
+  t.equal(serial, serialOf(b.cert), 'picked up by the periodic reload');
+});
+
+t.test('client certificate from -data: nothing to reload', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-certdata-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  await writeFile(join(dir, 'kubeconfig'), JSON.stringify({
+    'current-context': 'c',
+    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64(pki.caPem) } }],
+    users: [{ name: 'u', user: { 'client-certificate-data': b64(pki.serverCertPem), 'client-key-data': b64(pki.serverKeyPem) } }],
+  }));
+  const conn = await loadClusterConnection(join(dir, 'kubeconfig'));
+  t.equal(conn.tls.reloadClientCertificate, undefined);
+  const c = new KubeClient(conn);
+  t.teardown(() => c.close());
+  t.equal(await c.reloadClientCertificate(), false);
 });
