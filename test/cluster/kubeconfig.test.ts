@@ -57,6 +57,8 @@ t.test('kubeconfig forms', async (t) => {
     cluster: Obj;
     user: Obj;
     tls: Obj;
+    /** Client certificate and key both from files: re-read (client-go ReloadTLSFiles). */
+    reloadable?: boolean;
     auth: string;
     headers: Obj;
   }[] = [
@@ -72,6 +74,7 @@ t.test('kubeconfig forms', async (t) => {
       name: 'files, absolute paths',
       cluster: { server: SERVER, 'certificate-authority': join(dir, 'pki', 'ca.crt') },
       user: { 'client-certificate': join(dir, 'pki', 'client.crt'), 'client-key': join(dir, 'pki', 'client.key') },
+      reloadable: true,
       tls: { ca: CA, cert: CERT, key: KEY, rejectUnauthorized: true },
       auth: 'client-certificate',
       headers: {},
@@ -80,6 +83,7 @@ t.test('kubeconfig forms', async (t) => {
       name: "files, relative to the kubeconfig's directory (config/), not the working directory",
       cluster: { server: SERVER, 'certificate-authority': '../pki/ca.crt' },
       user: { 'client-certificate': '../pki/client.crt', 'client-key': '../pki/client.key' },
+      reloadable: true,
       tls: { ca: CA, cert: CERT, key: KEY, rejectUnauthorized: true },
       auth: 'client-certificate',
       headers: {},
@@ -153,7 +157,10 @@ t.test('kubeconfig forms', async (t) => {
     await t.test(c.name, async (t) => {
       const conn = await load(dir, kubeconfig(c.cluster, c.user));
       t.equal(conn.server.href, `${SERVER}/`);
-      t.same(conn.tls, c.tls);
+      const { reloadClientCertificate, ...tls } = conn.tls;
+      t.same(tls, c.tls);
+      t.equal(typeof reloadClientCertificate === 'function', c.reloadable === true, `reloadable: ${c.reloadable === true}`);
+      if (reloadClientCertificate) t.same(await reloadClientCertificate(), { cert: CERT, key: KEY }, 'reload reads the same files');
       t.equal(conn.auth, c.auth);
       t.same(await conn.headers(), c.headers);
     });
