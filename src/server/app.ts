@@ -28,6 +28,18 @@ export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
 /** The API server's default webhook timeout (admissionregistration/v1 timeoutSeconds default). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * The longest a request may take to arrive whole and be answered. The API server waits at most 30 s
+ * for a webhook (admissionregistration/v1 `timeoutSeconds`: 1 to 30); past that nobody waits for the
+ * answer. Fastify's default is no limit (requestTimeout 0), which lets a client that trickles its body
+ * hold a connection, and up to BODY_LIMIT_BYTES of memory, for as long as it likes.
+ */
+export const REQUEST_TIMEOUT_MS = 35_000;
+/** The request line and headers must arrive within this (the API server sends them at once; Node: 60 s). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** How often Node enforces those two. Its default, 30 s, would let a request overrun them by as much. */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 export interface Readiness {
   /** null when ready, else why not. */
   notReadyReason(): string | null;
@@ -49,6 +61,8 @@ export interface AppOptions {
   readonly https?: SecureContextOptions | null;
   /** Clock, for deadlines. */
   readonly now?: () => number;
+  /** Connection limits (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, TIMEOUT_CHECK_INTERVAL_MS); tests shorten them. */
+  readonly limits?: { readonly requestMs?: number; readonly headersMs?: number; readonly checkIntervalMs?: number };
 }
 
 /**
@@ -66,7 +80,7 @@ export function parseTimeout(value: unknown): number | null {
 
 export async function build(opts: AppOptions): Promise<FastifyInstance> {
   const now = opts.now ?? Date.now;
-  const serverOptions: FastifyServerOptions & { https?: unknown } = {
+  const serverOptions: FastifyServerOptions & { https?: unknown; http?: unknown } = {
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // One line per decision is logged by the route itself; Fastify's per-request lines would double it.
@@ -79,8 +93,16 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   };
+  const requestMs = opts.limits?.requestMs ?? REQUEST_TIMEOUT_MS;
+  serverOptions.requestTimeout = requestMs;
+  // Node's http.Server options (https.createServer takes them beside the TLS ones).
+  const nodeServerOptions = {
+    headersTimeout: Math.min(opts.limits?.headersMs ?? HEADERS_TIMEOUT_MS, requestMs),
+    connectionsCheckingInterval: opts.limits?.checkIntervalMs ?? TIMEOUT_CHECK_INTERVAL_MS,
+  };
   // The API server only speaks HTTP/1.1 to webhooks; offering h2 would buy nothing.
-  if (opts.https) serverOptions.https = { ...opts.https, ALPNProtocols: ['http/1.1'] };
+  if (opts.https) serverOptions.https = { ...opts.https, ...nodeServerOptions, ALPNProtocols: ['http/1.1'] };
+  else serverOptions.http = nodeServerOptions;
   const app = Fastify(serverOptions as FastifyServerOptions);
   // Reviews are JSON only; Fastify also parses text/plain by default, which would let a text body reach
   // validation instead of being refused with 415.

@@ -3,9 +3,10 @@
  * port (default 9090) so Prometheus can scrape without the webhook's certificate, and so scraping never
  * competes with admission traffic for the webhook's connections.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { DecisionRecord } from '../admission/handle.js';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_INTERVAL_MS } from './app.js';
 
 /** Admission latency buckets (seconds): cached decisions take well under a millisecond, registry lookups up to the deadline. */
 export const REVIEW_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -65,7 +66,12 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
 
 /** `GET /metrics` in the Prometheus text format, over plain HTTP. */
 export async function buildMetricsApp(registry: Registry): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  // Same limits as the webhook's port (src/server/app.ts): a scrape is one quick request.
+  const app = Fastify({
+    logger: false,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+  } as FastifyServerOptions);
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
