@@ -10,13 +10,28 @@
  * no HTTP/2 here; keep-alive is left on and the per-request path does no I/O of its own.
  */
 import type { SecureContextOptions } from 'node:tls';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { EngineDeps } from '../checks/engine.js';
 import type { Mode } from '../config/schema.js';
 import { handleRequest, type DecisionRecord } from '../admission/handle.js';
 import { errored } from '../admission/response.js';
 import { parseReview, uidOf } from '../admission/review.js';
+import { ByteBudget } from './budget.js';
 import { fromFastifyError, httpError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** When the request's headers arrived (ms since epoch): its deadline counts from here. */
+    receivedAt: number;
+  }
+}
 
 /**
  * Two of the largest objects etcd stores (its default --max-request-bytes is 1.5 MiB) travel in one
@@ -24,6 +39,16 @@ import { fromFastifyError, httpError } from './errors.js';
  * so allow twice that per object, plus room for the envelope: 2 × 2 × 1.5 MiB + 1 MiB = 7 MiB.
  */
 export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
+
+/**
+ * Review bodies being read, parsed and decided at once, at most (bytes, by Content-Length). A review
+ * takes several times its JSON size in memory while it is decided (measured: ≈ 7×, a 6.4 MiB review
+ * ≈ 45 MB); 30 such reviews sent at once took `serve` past the Deployment's 256 MiB limit and the
+ * kernel killed it. Over this budget a review waits its turn, its body left unread in the socket
+ * (the kernel's buffers and TCP flow control hold it, not the heap), up to its own deadline; reviews
+ * of ordinary size (a few KB) never notice the budget.
+ */
+export const INFLIGHT_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** The API server's default webhook timeout (admissionregistration/v1 timeoutSeconds default). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -61,8 +86,16 @@ export interface AppOptions {
   readonly https?: SecureContextOptions | null;
   /** Clock, for deadlines. */
   readonly now?: () => number;
-  /** Connection limits (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, TIMEOUT_CHECK_INTERVAL_MS); tests shorten them. */
-  readonly limits?: { readonly requestMs?: number; readonly headersMs?: number; readonly checkIntervalMs?: number };
+  /**
+   * Limits (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, TIMEOUT_CHECK_INTERVAL_MS,
+   * INFLIGHT_BODY_BUDGET_BYTES); tests shorten them.
+   */
+  readonly limits?: {
+    readonly requestMs?: number;
+    readonly headersMs?: number;
+    readonly checkIntervalMs?: number;
+    readonly inflightBodyBytes?: number;
+  };
 }
 
 /**
@@ -143,11 +176,58 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     return { status: 'ready' };
   });
 
+  /** When the review's checks must have given up: the API server's timeout less a margin, from arrival. */
+  const deadlineOf = (request: FastifyRequest, deps: EngineDeps): number => {
+    const budget = parseTimeout((request.query as Record<string, unknown>)['timeout']);
+    return budget === null
+      ? request.receivedAt + deps.config.timeouts.defaultBudgetMs
+      : request.receivedAt + Math.max(0, budget - deps.config.timeouts.admissionMarginMs);
+  };
+
+  // Reviews reserve their size from the body budget before their body is read (INFLIGHT_BODY_BUDGET_BYTES).
+  const bodyBudget = new ByteBudget(opts.limits?.inflightBodyBytes ?? INFLIGHT_BODY_BUDGET_BYTES);
+  app.decorateRequest('receivedAt', 0);
+  const reserveBody = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    request.receivedAt = now();
+    // The API server always sends Content-Length; a body without one is charged the most it may be.
+    const declared = Number(request.headers['content-length']);
+    const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, BODY_LIMIT_BYTES) : BODY_LIMIT_BYTES;
+    const waitMs = deadlineOf(request, opts.deps()) - request.receivedAt;
+    const reservation = bodyBudget.reserve(bytes, waitMs);
+    // Released when the answer is sent or the connection goes away, whichever comes first.
+    reply.raw.once('close', reservation.cancel);
+    // Once granted, the body must arrive before the review's deadline (the API server sends it at
+    // once, and gives up at its timeout): a client that declares a body and stalls does not keep its
+    // share of the budget beyond that.
+    const granted = (): void => {
+      const stalled = setTimeout(() => request.raw.destroy(), Math.max(0, deadlineOf(request, opts.deps()) - now()));
+      stalled.unref();
+      request.raw.once('end', () => clearTimeout(stalled));
+      reply.raw.once('close', () => clearTimeout(stalled));
+      done();
+    };
+    if (reservation.granted) return granted();
+    void reservation.ready.then((ok) => {
+      if (ok) return granted();
+      if (reply.raw.destroyed || reply.sent) return;
+      const mib = (n: number) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+      reply
+        .code(503)
+        .header('connection', 'close')
+        .send(
+          httpError(
+            'OVERLOADED',
+            `pullguard is already deciding ${mib(bodyBudget.inUse)} of reviews (its memory budget for review bodies is ${mib(bodyBudget.capacity)}); this ${mib(bytes)} review waited ${waitMs} ms, its whole deadline`,
+          ),
+        );
+    });
+  };
+
   app.post(
     '/validate',
-    { schema: { querystring: { type: 'object', properties: { timeout: { type: 'string' } } } } },
+    { schema: { querystring: { type: 'object', properties: { timeout: { type: 'string' } } } }, onRequest: reserveBody },
     async (request, reply) => {
-      const started = now();
+      const started = request.receivedAt;
       const parsed = parseReview(request.body);
       if (!parsed.ok) {
         const message = `not an AdmissionReview admission.k8s.io/v1: ${parsed.problems.join('; ')}`;
@@ -155,11 +235,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
         return errored(parsed.uid, 400, message);
       }
       const deps = opts.deps();
-      const budget = parseTimeout((request.query as Record<string, unknown>)['timeout']);
-      const deadline =
-        budget === null
-          ? started + deps.config.timeouts.defaultBudgetMs
-          : started + Math.max(0, budget - deps.config.timeouts.admissionMarginMs);
+      const deadline = deadlineOf(request, deps);
       const req = parsed.review.request;
       const handled = await handleRequest(req, {
         deps,

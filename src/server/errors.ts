@@ -13,6 +13,7 @@ export const HTTP_ERRORS = {
   BODY_TOO_LARGE: { statusCode: 413, error: 'Payload Too Large' },
   UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, error: 'Unsupported Media Type' },
   INTERNAL: { statusCode: 500, error: 'Internal Server Error' },
+  OVERLOADED: { statusCode: 503, error: 'Service Unavailable' },
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
