@@ -52,6 +52,8 @@ export const INFLIGHT_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** The API server's default webhook timeout (admissionregistration/v1 timeoutSeconds default). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The shortest webhook timeout the API server accepts (admissionregistration/v1 timeoutSeconds ≥ 1). */
+export const MIN_TIMEOUT_MS = 1_000;
 
 /**
  * The longest a request may take to arrive whole and be answered. The API server waits at most 30 s
@@ -196,11 +198,14 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     const reservation = bodyBudget.reserve(bytes, waitMs);
     // Released when the answer is sent or the connection goes away, whichever comes first.
     reply.raw.once('close', reservation.cancel);
-    // Once granted, the body must arrive before the review's deadline (the API server sends it at
-    // once, and gives up at its timeout): a client that declares a body and stalls does not keep its
-    // share of the budget beyond that.
+    // Once granted, the body must arrive within the API server's own timeout (it sends the body at
+    // once, and nobody waits for the answer after that): a client that declares a body and stalls
+    // does not keep its share of the budget beyond it.
     const granted = (): void => {
-      const stalled = setTimeout(() => request.raw.destroy(), Math.max(0, deadlineOf(request, opts.deps()) - now()));
+      // At least 1 s, the shortest timeout the API server allows a webhook (a `?timeout=0s` from
+      // anyone else must not cut a body that is on its way).
+      const apiServerWaitsMs = Math.max(MIN_TIMEOUT_MS, parseTimeout((request.query as Record<string, unknown>)['timeout']) ?? DEFAULT_TIMEOUT_MS);
+      const stalled = setTimeout(() => request.raw.destroy(), Math.max(0, request.receivedAt + apiServerWaitsMs - now()));
       stalled.unref();
       request.raw.once('end', () => clearTimeout(stalled));
       reply.raw.once('close', () => clearTimeout(stalled));
