@@ -30,6 +30,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** When the request's headers arrived (ms since epoch): its deadline counts from here. */
     receivedAt: number;
+    /** The API server's `?timeout=` in ms, or null when absent or unreadable. */
+    timeoutMs: number | null;
   }
 }
 
@@ -180,7 +182,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
 
   /** When the review's checks must have given up: the API server's timeout less a margin, from arrival. */
   const deadlineOf = (request: FastifyRequest, deps: EngineDeps): number => {
-    const budget = parseTimeout((request.query as Record<string, unknown>)['timeout']);
+    const budget = request.timeoutMs;
     return budget === null
       ? request.receivedAt + deps.config.timeouts.defaultBudgetMs
       : request.receivedAt + Math.max(0, budget - deps.config.timeouts.admissionMarginMs);
@@ -189,26 +191,31 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
   // Reviews reserve their size from the body budget before their body is read (INFLIGHT_BODY_BUDGET_BYTES).
   const bodyBudget = new ByteBudget(opts.limits?.inflightBodyBytes ?? INFLIGHT_BODY_BUDGET_BYTES);
   app.decorateRequest('receivedAt', 0);
+  app.decorateRequest('timeoutMs', null);
   const reserveBody = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     request.receivedAt = now();
+    request.timeoutMs = parseTimeout((request.query as Record<string, unknown>)['timeout']);
     // The API server always sends Content-Length; a body without one is charged the most it may be.
     const declared = Number(request.headers['content-length']);
     const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, BODY_LIMIT_BYTES) : BODY_LIMIT_BYTES;
     const waitMs = deadlineOf(request, opts.deps()) - request.receivedAt;
     const reservation = bodyBudget.reserve(bytes, waitMs);
-    // Released when the answer is sent or the connection goes away, whichever comes first.
-    reply.raw.once('close', reservation.cancel);
     // Once granted, the body must arrive within the API server's own timeout (it sends the body at
     // once, and nobody waits for the answer after that): a client that declares a body and stalls
-    // does not keep its share of the budget beyond it.
+    // does not keep its share of the budget beyond it. At least 1 s, the shortest timeout the API
+    // server allows a webhook (a `?timeout=0s` from anyone else must not cut a body on its way).
+    let stalled: NodeJS.Timeout | undefined;
+    const stopStallTimer = (): void => clearTimeout(stalled);
+    // The share is given back when the answer is sent or the connection goes away, whichever is first.
+    reply.raw.once('close', () => {
+      reservation.cancel();
+      stopStallTimer();
+    });
     const granted = (): void => {
-      // At least 1 s, the shortest timeout the API server allows a webhook (a `?timeout=0s` from
-      // anyone else must not cut a body that is on its way).
-      const apiServerWaitsMs = Math.max(MIN_TIMEOUT_MS, parseTimeout((request.query as Record<string, unknown>)['timeout']) ?? DEFAULT_TIMEOUT_MS);
-      const stalled = setTimeout(() => request.raw.destroy(), Math.max(0, request.receivedAt + apiServerWaitsMs - now()));
+      const apiServerWaitsMs = Math.max(MIN_TIMEOUT_MS, request.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      stalled = setTimeout(() => request.raw.destroy(), Math.max(0, request.receivedAt + apiServerWaitsMs - now()));
       stalled.unref();
-      request.raw.once('end', () => clearTimeout(stalled));
-      reply.raw.once('close', () => clearTimeout(stalled));
+      request.raw.once('end', stopStallTimer);
       done();
     };
     if (reservation.granted) return granted();
