@@ -124,7 +124,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Fastify gives every request a child logger bound to its own request id. pullguard's lines about a
     // review carry the review's uid instead — the id the API server also records — so the child bought
-    // nothing and cost about 5 µs per review, 7 % of a cached decision (npm run bench, docs/performance.md).
+    // nothing but a little work per request (too little to see in npm run bench: docs/performance.md).
     childLoggerFactory: (logger) => logger,
     // Kubernetes API server retries on connection errors; idle keep-alive sockets are closed at shutdown.
     forceCloseConnections: 'idle',
