@@ -52,7 +52,7 @@ function credentialsOf(image: ImageCredentials | undefined): Credential[] {
  * Outcomes of a lookup with pull-secret credentials after which the kubelet goes on to the next
  * credential it has — the nodes' own, when their credential provider covers the registry. The
  * kubelet tries every credential the keyring returns, pod secrets first, until a pull succeeds
- * (kubelet pkg/kubelet/images/puller.go and kuberuntime_image.go: `for _, currentCreds := range creds`).
+ * (pkg/kubelet/kuberuntime/kuberuntime_image.go PullImage: `for _, currentCreds := range creds`).
  * A missing tag or repository is not among them: every credential sees the same registry.
  */
 const REFUSED_SECRET: ReadonlySet<RegistryOutcome['kind']> = new Set(['credentials-rejected', 'access-denied', 'private-or-missing', 'auth-required']);
