@@ -10,17 +10,15 @@
  * - The process exits 0 within a bounded time, and nothing listens afterwards.
  */
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
 import https from 'node:https';
 import net from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFaultServer } from '../helpers/registry-faults.js';
 import { loadFixture, withImage } from '../helpers/fixtures.js';
+import { startServe } from '../helpers/serve.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The in-flight reviews' checks give up after 2 s − 1 s margin. */
 const TIMEOUT = '2s';
 const EXIT_WITHIN_MS = 8000;
@@ -62,43 +60,11 @@ function post(port: number, ca: string, agent: https.Agent, payload: string, uid
 }
 
 t.test('SIGTERM mid-stream: in-flight reviews are answered, the process exits 0', async (t) => {
-  const build = spawnSync(process.execPath, ['scripts/build-if-needed.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (build.status !== 0) throw new Error(`scripts/build-if-needed.mjs failed:\n${build.stderr}${build.stdout}`);
-
   const hang = await startFaultServer('hang', t);
   const dir = await mkdtemp(join(tmpdir(), 'pullguard-sigterm-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'config.yaml'), `registries:\n  "${hang.host}":\n    insecureHttp: true\n`);
-  const child = spawn(
-    process.execPath,
-    ['dist/cli/main.js', 'serve', '--listen', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--metrics-listen', 'off', '--config', join(dir, 'config.yaml')],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } },
-  );
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-
-  // The port from Fastify's "Server listening at" line.
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}\n${stderr}`)), 20_000);
-    const onData = (): void => {
-      const m = /Server listening at https:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout.on('data', onData);
-    void exited.then(() => reject(new Error(`serve exited early:\n${stdout}\n${stderr}`)));
-  });
+  const { child, port, stdout, stderr, exited } = await startServe(t, ['--cert-dir', join(dir, 'certs'), '--config', join(dir, 'config.yaml')]);
   const ca = await readFile(join(dir, 'certs', 'ca.crt'), 'utf8');
 
   const pod = loadFixture('pod-create-good-pod.json');
@@ -181,9 +147,9 @@ t.test('SIGTERM mid-stream: in-flight reviews are answered, the process exits 0'
     t.equal(exit.code, 0, `exit code 0 (${exit.signal ?? ''})`);
     t.comment(`exited ${exit.at - sigtermAt} ms after SIGTERM`);
   }
-  t.match(stdout, /"msg":"stopping: no new connections, finishing reviews in flight"/);
-  t.match(stdout, /"msg":"stopped"/);
-  t.notMatch(stderr, /internal error|unhandled|uncaught/i, 'no internal error on stderr');
+  t.match(stdout(), /"msg":"stopping: no new connections, finishing reviews in flight"/);
+  t.match(stdout(), /"msg":"stopped"/);
+  t.notMatch(stderr(), /internal error|unhandled|uncaught/i, 'no internal error on stderr');
 
   // Nothing listens any more.
   const refusedAfter = await new Promise<boolean>((resolve) => {

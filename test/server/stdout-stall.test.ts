@@ -10,18 +10,17 @@
  *   and dropped + delivered = written.
  */
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import https from 'node:https';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { logDestination } from '../../src/cli/serve.js';
 import { loadFixture, withImage } from '../helpers/fixtures.js';
+import { startServe } from '../helpers/serve.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** ~300-byte decision lines: 3,000 of them are ~1 MB, far beyond a 64 KiB pipe plus the reader's buffer. */
 const REVIEWS = 3000;
 const CONCURRENCY = 16;
@@ -54,43 +53,15 @@ function post(port: number, ca: string, agent: https.Agent, payload: string): Pr
 }
 
 t.test('serve: a stalled stdout reader holds up no review, and loses no line', async (t) => {
-  const build = spawnSync(process.execPath, ['scripts/build-if-needed.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (build.status !== 0) throw new Error(`scripts/build-if-needed.mjs failed:\n${build.stderr}${build.stdout}`);
   const dir = await mkdtemp(join(tmpdir(), 'pullguard-stall-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    ['dist/cli/main.js', 'serve', '--listen', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--metrics-listen', 'off'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } },
-  );
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const onData = (d: string): void => {
-    stdout += d;
-  };
-  child.stdout.setEncoding('utf8').on('data', onData);
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /Server listening at https:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (m) {
-        clearInterval(timer);
-        resolve(Number(m[1]));
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`serve exited early:\n${stdout}\n${stderr}`));
-      }
-    }, 20);
-  });
+  const { child, port, stdout, detachStdout } = await startServe(t, ['--cert-dir', join(dir, 'certs')]);
   const ca = await readFile(join(dir, 'certs', 'ca.crt'), 'utf8');
 
   // Stop reading: the pipe fills, then the child's writes cannot complete.
-  child.stdout.off('data', onData);
+  detachStdout();
   child.stdout.pause();
-  const before = stdout;
+  const before = stdout();
 
   // Decided without a registry (the reference is invalid): one decision line each.
   const pod = loadFixture('pod-create-good-pod.json');
