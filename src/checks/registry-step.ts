@@ -16,7 +16,7 @@
 import { CloudCredentialError, type CloudCredentialProvider } from '../cloud/types.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
 import { registryKind } from '../registry/hosts.js';
-import type { Credential, Platform, RegistryOutcome } from '../registry/outcome.js';
+import { tryNextCredential, type Credential, type Platform, type RegistryOutcome } from '../registry/outcome.js';
 import type { ImageReference } from '../reference/types.js';
 import type { RegistryStep } from './engine.js';
 import { wantedPlatforms } from './platforms.js';
@@ -47,15 +47,6 @@ function credentialsOf(image: ImageCredentials | undefined): Credential[] {
   if (!image) return [];
   return image.credentials.map((c) => ({ username: c.auth.username, password: c.auth.password }));
 }
-
-/**
- * Outcomes of a lookup with pull-secret credentials after which the kubelet goes on to the next
- * credential it has — the nodes' own, when their credential provider covers the registry. The
- * kubelet tries every credential the keyring returns, pod secrets first, until a pull succeeds
- * (pkg/kubelet/kuberuntime/kuberuntime_image.go PullImage: `for _, currentCreds := range creds`).
- * A missing tag or repository is not among them: every credential sees the same registry.
- */
-const REFUSED_SECRET: ReadonlySet<RegistryOutcome['kind']> = new Set(['credentials-rejected', 'access-denied', 'private-or-missing', 'auth-required']);
 
 /** What a cloud-identity retry may replace a refused secret's finding with: a definitive answer about the image. */
 const DEFINITIVE: ReadonlySet<RegistryOutcome['kind']> = new Set(['available', 'repository-missing', 'tag-missing', 'digest-missing', 'platform-missing']);
@@ -101,11 +92,14 @@ export function registryStep(opts: RegistryStepOptions): RegistryStep {
             nodeCredentialsMayApply: creds?.nodeProvider != null,
             ...(credentialsUnknown ? { credentialsUnknown } : {}),
           });
-          if (!provider || list.length === 0 || !REFUSED_SECRET.has(outcome.kind)) return finding;
+          // The registry client already went through the pull secrets in kubelet order, moving on where the
+          // kubelet does (tryNextCredential); after the last of them the kubelet tries the node's
+          // credential (pkg/kubelet/kuberuntime/kuberuntime_image.go PullImage loops over every credential).
+          if (!provider || list.length === 0 || !tryNextCredential(outcome)) return finding;
 
-          // The registry refused the pull secrets; the kubelet would go on to the nodes' credential.
-          // Ask with pullguard's own: a definitive answer about the image replaces the refusal (an
-          // image that is there means the pull succeeds); anything else leaves the refusal standing.
+          // No pull secret got the image. Ask with pullguard's own credential: a definitive answer about
+          // the image replaces the secrets' finding (an image that is there means the pull succeeds);
+          // anything else leaves that finding standing.
           let own: Credential | null;
           try {
             own = await ownCredential(provider, ref.domain);

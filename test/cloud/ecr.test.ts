@@ -234,6 +234,25 @@ t.test('against a real registry under ECR host names', async (t) => {
     }
     const rejected = await review(withStale('warn', `${HOST}/team/app:1.2.0`), deps.off, { deadline: Date.now() + 8000 });
     t.equal(rejected.decision.verdict, 'warn', 'a rejected secret the nodes may cover warns, never denies');
+
+    // A secret the registry accepts, for a tag that is not there: the kubelet moves on after that too
+    // (tryNextCredential), so the node's credential is asked; it finds the tag missing as well.
+    const good = { ...stale, metadata: { name: 'good', namespace: 'default' }, data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [HOST]: { username: 'AWS', password } } })).toString('base64') } };
+    const config = configFromValue({ ...baseConfig, cloud: { ecr: true } }, 'test');
+    const registry = await wiring.makeRegistryChecker(config, { extra: { hostOverrides } });
+    t.teardown(() => registry.close());
+    const state = new ClusterStore({ available: true });
+    t.match(state.applyObject(good, 'default'), { ok: true });
+    const before = ecr.count();
+    const image = `${HOST}/team/app:1.2.O`;
+    const missing = await review(
+      { group: '', kind: 'Pod', namespace: 'default', name: 'typo', object: { ...pod('typo', image), spec: { imagePullSecrets: [{ name: 'good' }], containers: [{ name: 'app', image }] } } },
+      wiring.engineDeps(config, { state, registry }),
+      { deadline: Date.now() + 8000 },
+    );
+    t.match(missing.evaluation.findings, [{ code: 'IMAGE_TAG_NOT_FOUND', message: /did you mean 1\.2\.0/ }], 'missing for the node\'s credential too: denied');
+    t.equal(missing.evaluation.findings.length, 1);
+    t.equal(ecr.count() - before, 1, 'the own credential was asked for');
   });
 
   await t.test('cloud.ecr off: the image stays unverified, and the message says how to enable the check', async (t) => {
