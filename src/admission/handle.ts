@@ -9,8 +9,9 @@
  *   `failurePolicy`: `warn` admits with a warning (fail open), `deny` answers errored (500).
  */
 import { review, type EngineDeps, type Outcome, type Subject } from '../checks/engine.js';
-import type { Mode } from '../config/schema.js';
-import { extractWorkload, isCarrier } from '../workload/extract.js';
+import type { Config, Mode } from '../config/schema.js';
+import { carrierFor } from '../workload/carriers.js';
+import { extractCarrier } from '../workload/extract.js';
 import { denialMessage, warningLines } from './messages.js';
 import { allowed, denied, errored, type AdmissionReviewResponse } from './response.js';
 import type { AdmissionRequest } from './review.js';
@@ -52,15 +53,17 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Image strings of the object before the update. */
-function imagesOf(object: unknown, group: string, kind: string): Set<string> {
-  if (!isCarrier(group, kind)) return new Set();
+/** Image strings of the object before the update (every pod of it, any carrier kind). */
+function imagesOf(object: unknown, group: string, kind: string, carriers: Config['carriers'] | undefined): Set<string> {
+  const carrier = carrierFor(group, kind, carriers);
+  if (!carrier) return new Set();
   const images = new Set<string>();
-  for (const use of extractWorkload(object, kind).uses) if (use.image !== null) images.add(use.image);
+  for (const pod of extractCarrier(object, carrier).pods) for (const use of pod.uses) if (use.image !== null) images.add(use.image);
   return images;
 }
 
-export function subjectOf(request: AdmissionRequest): Subject {
+/** The subject of a request; `carriers` are the configuration's own carrier kinds (for UPDATE). */
+export function subjectOf(request: AdmissionRequest, carriers?: Config['carriers']): Subject {
   const meta = metadataOf(request.object);
   const { group, kind } = request.kind;
   const name = request.name || str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '');
@@ -74,7 +77,7 @@ export function subjectOf(request: AdmissionRequest): Subject {
     ...(controller ? { controller } : {}),
   };
   if (request.operation === 'UPDATE' && request.oldObject) {
-    return { ...subject, previousImages: imagesOf(request.oldObject, group, kind) };
+    return { ...subject, previousImages: imagesOf(request.oldObject, group, kind, carriers) };
   }
   return subject;
 }
@@ -137,7 +140,7 @@ export async function handleRequest(request: AdmissionRequest, opts: HandleOptio
   }
   let subject: Subject | undefined;
   try {
-    subject = subjectOf(request);
+    subject = subjectOf(request, opts.deps.config.carriers);
     const outcome = await review(subject, opts.deps, { deadline: opts.deadline, modeOverride: opts.namespaceMode });
     const response = respond(uid, subject, outcome);
     const record: DecisionRecord = {

@@ -12,7 +12,8 @@ import type { Config, Mode } from '../config/schema.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
 import type { ImageReference } from '../reference/types.js';
 import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
-import { extractWorkload, isCarrier } from '../workload/extract.js';
+import { carrierFor, type Carrier } from '../workload/carriers.js';
+import { extractCarrier, imageFields } from '../workload/extract.js';
 import { checkSyntax } from './syntax.js';
 import type { CredentialSourceReport, Finding, ImageReport, ImageUse } from './types.js';
 
@@ -82,9 +83,9 @@ export interface EngineDeps {
 }
 
 export interface Evaluation {
-  /** False for kinds that carry no pod template: nothing to check. */
+  /** False for kinds pullguard does not read (not in the carrier table nor the configuration's `carriers:`). */
   readonly carrier: boolean;
-  /** Why the pod spec could not be read (carrier kinds only). */
+  /** Why a pod spec could not be read (carrier kinds only). */
   readonly problem: string | null;
   readonly images: readonly ImageReport[];
   readonly findings: readonly Finding[];
@@ -92,6 +93,14 @@ export interface Evaluation {
   readonly unchanged: number;
   /** Image uses not checked because an exemption pattern matched. */
   readonly exempt: number;
+  /** Image uses not checked because the controller substitutes parameters in them first (Argo `{{…}}`, Tekton `$(…)`). */
+  readonly substituted: number;
+  /**
+   * Fields named `image` that hold a string but that pullguard did not read (outside metadata and
+   * status): all of them for a kind it does not read, the ones the table does not point at for a kind
+   * it does. Nothing is checked there; the report says so.
+   */
+  readonly unread: readonly string[];
 }
 
 export interface Outcome {
@@ -103,31 +112,54 @@ export interface Outcome {
   readonly skipped: 'namespace-exempt' | 'mode-off' | null;
 }
 
-const NOTHING: Omit<Evaluation, 'carrier'> = { problem: null, images: [], findings: [], unchanged: 0, exempt: 0 };
+const NOTHING: Omit<Evaluation, 'carrier'> = { problem: null, images: [], findings: [], unchanged: 0, exempt: 0, substituted: 0, unread: [] };
+
+/** The carrier row for the subject's kind, with the configuration's own carriers. */
+export function subjectCarrier(subject: Pick<Subject, 'group' | 'kind'>, config: Pick<Config, 'carriers'>): Carrier | undefined {
+  return carrierFor(subject.group, subject.kind, config.carriers);
+}
+
+function unreadable(kind: string, field: string, problem: string): Finding {
+  return {
+    code: 'WORKLOAD_UNREADABLE',
+    container: '',
+    field,
+    image: '',
+    message: `no pod spec could be read from this ${kind} at ${field}: ${problem}; nothing there was checked.`,
+    short: `no pod spec at ${field}: ${problem}; nothing there was checked`,
+  };
+}
 
 export async function evaluate(subject: Subject, deps: EngineDeps, deadline: number): Promise<Evaluation> {
-  if (!isCarrier(subject.group, subject.kind)) return { carrier: false, ...NOTHING };
-  const { site, uses } = extractWorkload(subject.object, subject.kind);
-  if (site.problem !== null || site.spec === null) {
-    const problem = site.problem ?? `${site.path} is missing`;
+  const carrier = subjectCarrier(subject, deps.config);
+  if (!carrier) return { carrier: false, ...NOTHING, unread: imageFields(subject.object).map((f) => f.field) };
+  const workload = extractCarrier(subject.object, carrier);
+  const unread = imageFields(subject.object)
+    .map((f) => f.field)
+    .filter((f) => !workload.read.has(f));
+  if (workload.missing !== null) {
+    const field = carrier.podSpecs[0]?.text ?? 'spec';
     const finding: Finding = {
       code: 'WORKLOAD_UNREADABLE',
       container: '',
-      field: site.path,
+      field,
       image: '',
-      message: `no pod spec could be read from this ${subject.kind}: ${problem}; nothing was checked.`,
-      short: `no pod spec: ${problem}; nothing was checked`,
+      message: `no pod spec could be read from this ${subject.kind}: ${workload.missing}; nothing was checked.`,
+      short: `no pod spec: ${workload.missing}; nothing was checked`,
     };
-    return { carrier: true, ...NOTHING, problem, findings: [finding] };
+    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [finding], unread };
   }
 
   const isExempt = compileImagePatterns(deps.config.exemptions.images);
-  const findings: Finding[] = [];
+  const findings: Finding[] = workload.problems.map((p) => unreadable(subject.kind, p.field, p.problem));
   const reports: { use: ImageUse; ref: ImageReference | null; credentials: CredentialSourceReport[] }[] = [];
-  const valid: ValidImage[] = [];
   let unchanged = 0;
   let exempt = 0;
-  for (const use of uses) {
+  // Each pod is checked with its own pull secrets, ServiceAccount and node selection.
+  for (const pod of workload.pods) {
+    const valid: ValidImage[] = [];
+    const podReports: typeof reports = [];
+  for (const use of pod.uses) {
     if (use.image !== null && subject.previousImages?.has(use.image)) {
       unchanged++;
       continue;
@@ -138,28 +170,31 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
       continue;
     }
     const report = { use, ref, credentials: [] as CredentialSourceReport[] };
-    reports.push(report);
+    podReports.push(report);
     if (finding) findings.push(finding);
     if (ref) valid.push({ use, ref });
   }
+    reports.push(...podReports);
 
-  let credentials: readonly ImageCredentials[] | undefined;
-  let credentialsUnknown: string | null = null;
-  if (deps.credentials && valid.length > 0) {
-    const result = deps.credentials.resolve({ subject, podSpec: site.spec, images: valid });
-    credentials = result.images;
-    credentialsUnknown = result.unknown;
-    const byUse = new Map(reports.map((r) => [r.use, r]));
-    valid.forEach((v, i) => {
-      const report = byUse.get(v.use);
-      if (report) report.credentials = [...(result.images[i]?.sources ?? [])];
-    });
-    findings.push(...result.findings);
+    let credentials: readonly ImageCredentials[] | undefined;
+    let credentialsUnknown: string | null = null;
+    if (deps.credentials && valid.length > 0) {
+      const result = deps.credentials.resolve({ subject, podSpec: pod.podSpec, images: valid });
+      credentials = result.images;
+      credentialsUnknown = result.unknown;
+      const byUse = new Map(podReports.map((r) => [r.use, r]));
+      valid.forEach((v, i) => {
+        const report = byUse.get(v.use);
+        if (report) report.credentials = [...(result.images[i]?.sources ?? [])];
+      });
+      findings.push(...result.findings);
+    }
+    if (deps.registry && valid.length > 0) {
+      findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: pod.podSpec, credentials, credentialsUnknown, deadline })));
+    }
   }
-  if (deps.registry && valid.length > 0) {
-    findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: site.spec, credentials, credentialsUnknown, deadline })));
-  }
-  return { carrier: true, problem: null, images: reports, findings, unchanged, exempt };
+  const problem = workload.problems[0]?.problem ?? null;
+  return { carrier: true, problem, images: reports, findings, unchanged, exempt, substituted: workload.substituted.length, unread };
 }
 
 /** Evaluate and decide: the single entry point for the webhook and the CLI. */
@@ -170,7 +205,7 @@ export async function review(
 ): Promise<Outcome> {
   const mode = opts.modeOverride ?? deps.config.mode;
   const skip = (skipped: Outcome['skipped']): Outcome => ({
-    evaluation: { carrier: isCarrier(subject.group, subject.kind), ...NOTHING },
+    evaluation: { carrier: subjectCarrier(subject, deps.config) !== undefined, ...NOTHING },
     decision: { verdict: 'allow', decided: [] },
     mode,
     skipped,

@@ -7,13 +7,14 @@ import { parseArgs } from 'node:util';
 import { review, type EngineDeps } from '../checks/engine.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
-import { groupOf, isCarrier } from '../workload/extract.js';
+import { carrierFor } from '../workload/carriers.js';
+import { groupOf, imageFields, OPAQUE_KINDS } from '../workload/extract.js';
 import { ManifestError, parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
 import { InputError, readInputs } from './inputs.js';
-import { buildReport, objectEntry, summaryLine, type ObjectEntry, type Report } from './report.js';
+import { buildReport, objectEntry, summaryLine, type NotReadEntry, type ObjectEntry, type Report } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { helmTemplates } from './helm.js';
 import {
@@ -160,10 +161,36 @@ export async function checkObjects(
   opts: CheckObjectsOptions,
 ): Promise<Report> {
   const carriers: (InputObject & { group: string; kind: string })[] = [];
+  const notRead: NotReadEntry[] = [];
+  let withoutImages = 0;
   for (const input of objects) {
-    const kind = str(input.manifest.object['kind']);
-    const group = groupOf(str(input.manifest.object['apiVersion']));
-    if (isCarrier(group, kind)) carriers.push({ ...input, group, kind });
+    const o = input.manifest.object;
+    const kind = str(o['kind']);
+    const apiVersion = str(o['apiVersion']);
+    const group = groupOf(apiVersion);
+    if (carrierFor(group, kind, deps.config.carriers)) {
+      carriers.push({ ...input, group, kind });
+      continue;
+    }
+    // Not a kind pullguard reads: say so when it holds images (an unknown CRD), count it otherwise.
+    const fields = OPAQUE_KINDS.has(`${group}/${kind}`) ? [] : imageFields(o);
+    if (fields.length === 0) {
+      withoutImages++;
+      continue;
+    }
+    const { namespace, name } = identity(o, opts.namespace);
+    notRead.push({
+      source: `${input.source}:${input.manifest.line}`,
+      file: input.source,
+      line: input.manifest.line,
+      template: input.template ?? null,
+      apiVersion,
+      group,
+      kind,
+      namespace,
+      name,
+      fields: fields.map((f) => ({ field: f.field, line: input.manifest.lineOf(f.field), image: f.image })),
+    });
   }
   const entries: ObjectEntry[] = new Array(carriers.length);
   let next = 0;
@@ -173,28 +200,37 @@ export async function checkObjects(
       const i = next++;
       const { source, manifest, template, group, kind } = carriers[i]!;
       const o = manifest.object;
-      const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
-      const namespace = str(meta['namespace']) || opts.namespace;
-      const name = str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '(unnamed)');
+      const { namespace, name } = identity(o, opts.namespace);
       const outcome = await review({ group, kind, namespace, name, object: o }, deps, {
         deadline: Date.now() + opts.budgetMs,
         modeOverride: opts.mode,
       });
-      entries[i] = objectEntry({
+      const entry = objectEntry({
         file: source,
         line: manifest.line,
         template: template ?? null,
+        group,
         kind,
         namespace,
         name,
         outcome,
         lineOf: (f) => manifest.lineOf(f),
       });
+      entries[i] = entry;
       opts.onProgress?.(++done, carriers.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, carriers.length) }, worker));
-  return buildReport(entries, skipped + objects.length - carriers.length);
+  return buildReport(entries, skipped + withoutImages, notRead);
+}
+
+/** Namespace (or the default) and name (`generateName*`, `(unnamed)`) of a manifest object. */
+function identity(o: Record<string, unknown>, defaultNamespace: string): { namespace: string; name: string } {
+  const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
+  return {
+    namespace: str(meta['namespace']) || defaultNamespace,
+    name: str(meta['name']) || (str(meta['generateName']) ? `${str(meta['generateName'])}*` : '(unnamed)'),
+  };
 }
 
 function knownFailure(err: unknown, io: Io): number | null {

@@ -4,10 +4,11 @@
  * `<testcase>` per checked object (classname = kind, name = namespace/name, file and line attributes).
  * An object fails (`<failure>`, listing all its findings) when it would make `pullguard check` exit 1
  * under `--fail-on`; findings of an object that passes are listed in its `<system-out>`, which GitLab
- * shows in the test case's details. Pure.
+ * shows in the test case's details. An object of a kind pullguard does not read that holds image fields
+ * is a `<skipped>` test case naming the fields, so a CI view shows what was not checked. Pure.
  */
 import type { FailOn } from './outputs.js';
-import type { ObjectEntry, Report } from './report.js';
+import { groupLabel, type NotReadEntry, type ObjectEntry, type Report } from './report.js';
 
 /** Characters XML 1.0 allows (Char production); everything else, lone surrogates included, becomes U+FFFD. */
 const INVALID_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -35,13 +36,16 @@ function findingLines(o: ObjectEntry): string[] {
   const lines = o.findings.map(
     (f) => `${f.action.toUpperCase()} ${f.code} at ${o.file}${f.line === null ? '' : `:${f.line}`}: ${f.message}`,
   );
+  if (o.unread.length > 0) {
+    lines.push(`NOT READ: image fields outside what pullguard reads for kind ${o.kind} (${groupLabel(o.group)}): ${o.unread.map((u) => u.field).join(', ')}; describe them under "carriers:" (docs/carriers.md)`);
+  }
   if (o.template !== null) lines.push(`(rendered from ${o.template})`);
   return lines;
 }
 
 function testcase(o: ObjectEntry, failOn: FailOn): string {
   const head = `    <testcase${attrs({ classname: o.kind, name: `${o.namespace}/${o.name}`, file: o.file, line: o.line })}`;
-  if (o.findings.length === 0) return `${head}/>`;
+  if (o.findings.length === 0 && o.unread.length === 0) return `${head}/>`;
   const body = xmlText(findingLines(o).join('\n'));
   if (!objectFails(o, failOn)) return `${head}>\n      <system-out>${body}</system-out>\n    </testcase>`;
   const failing = o.findings.filter((f) => f.action === 'deny' || failOn === 'warn');
@@ -50,30 +54,42 @@ function testcase(o: ObjectEntry, failOn: FailOn): string {
   return `${head}>\n      <failure${attrs({ message, type: o.verdict })}>${body}</failure>\n    </testcase>`;
 }
 
+function notReadCase(n: NotReadEntry): string {
+  const head = `    <testcase${attrs({ classname: n.kind, name: `${n.namespace}/${n.name}`, file: n.file, line: n.line })}`;
+  const message = `kind ${n.kind} (${groupLabel(n.group)}): ${n.fields.length} image field${n.fields.length === 1 ? '' : 's'} not read; add it under "carriers:" in the configuration (docs/carriers.md)`;
+  const body = n.fields.map((f) => `${f.field}${f.line === null ? '' : ` (line ${f.line})`}: image ${JSON.stringify(f.image)}`).join('\n');
+  return `${head}>\n      <skipped${attrs({ message })}>${xmlText(body)}</skipped>\n    </testcase>`;
+}
+
 export function renderJunit(report: Report, opts: { readonly failOn: FailOn }): string {
-  const byFile = new Map<string, ObjectEntry[]>();
-  for (const o of report.objects) {
-    const list = byFile.get(o.file);
-    if (list) list.push(o);
-    else byFile.set(o.file, [o]);
-  }
-  if (byFile.size === 0) byFile.set('pullguard check', []);
+  const byFile = new Map<string, { objects: ObjectEntry[]; notRead: NotReadEntry[] }>();
+  const suite = (file: string) => {
+    let s = byFile.get(file);
+    if (!s) byFile.set(file, (s = { objects: [], notRead: [] }));
+    return s;
+  };
+  for (const o of report.objects) suite(o.file).objects.push(o);
+  for (const n of report.notRead) suite(n.file).notRead.push(n);
+  if (byFile.size === 0) byFile.set('pullguard check', { objects: [], notRead: [] });
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
-  for (const [file, objects] of byFile) {
+  let skipped = 0;
+  for (const [file, { objects, notRead }] of byFile) {
     const failed = objects.filter((o) => objectFails(o, opts.failOn)).length;
-    tests += objects.length;
+    tests += objects.length + notRead.length;
     failures += failed;
+    skipped += notRead.length;
     suites.push(
-      `  <testsuite${attrs({ name: file, tests: objects.length, failures: failed, errors: 0, skipped: 0 })}>\n` +
+      `  <testsuite${attrs({ name: file, tests: objects.length + notRead.length, failures: failed, errors: 0, skipped: notRead.length })}>\n` +
         objects.map((o) => testcase(o, opts.failOn) + '\n').join('') +
+        notRead.map((n) => notReadCase(n) + '\n').join('') +
         '  </testsuite>',
     );
   }
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites${attrs({ name: 'pullguard check', tests, failures, errors: 0, skipped: 0 })}>\n` +
+    `<testsuites${attrs({ name: 'pullguard check', tests, failures, errors: 0, skipped })}>\n` +
     suites.join('\n') +
     '\n</testsuites>\n'
   );

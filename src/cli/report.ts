@@ -39,16 +39,47 @@ export interface ObjectEntry {
   readonly line: number;
   /** The Helm template the object was rendered from (a `# Source:` comment before it), or null. */
   readonly template: string | null;
+  /** The API group of `apiVersion` ('' for the core group). */
+  readonly group: string;
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
   readonly verdict: Verdict;
   readonly images: readonly ImageEntry[];
   readonly findings: readonly FindingEntry[];
+  /** Image uses not checked because the controller substitutes parameters in them first (Argo `{{…}}`, Tekton `$(…)`). */
+  readonly substituted: number;
+  /** Fields named `image` in the object that pullguard did not read (outside metadata and status), with their lines. */
+  readonly unread: readonly { readonly field: string; readonly line: number | null }[];
+}
+
+/** An object of a kind pullguard does not read that holds image fields: reported, never dropped. */
+export interface NotReadEntry {
+  readonly source: string;
+  readonly file: string;
+  readonly line: number;
+  readonly template: string | null;
+  readonly apiVersion: string;
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The image fields, with the line of each. */
+  readonly fields: readonly { readonly field: string; readonly line: number | null; readonly image: string }[];
+}
+
+/** Per kind not read: how many objects and image fields (the text output's NOT READ lines). */
+export interface UnreadKind {
+  readonly group: string;
+  readonly kind: string;
+  readonly objects: number;
+  readonly imageFields: number;
 }
 
 export interface Report {
   readonly objects: readonly ObjectEntry[];
+  /** Objects of kinds pullguard does not read that hold image fields, in input order. */
+  readonly notRead: readonly NotReadEntry[];
   readonly summary: {
     readonly objects: number;
     readonly images: number;
@@ -56,6 +87,14 @@ export interface Report {
     readonly warn: number;
     /** Documents that were read but carry no images (Services, ConfigMaps, …) or are no Kubernetes object. */
     readonly skipped: number;
+    /** Objects of kinds pullguard does not read that still hold image fields (the length of `notRead`). */
+    readonly notRead: number;
+    /** Image fields not read: in `notRead` objects, plus those of checked objects outside the fields their kind's carrier row names. */
+    readonly unreadImageFields: number;
+    /** Image uses not checked because the controller fills in parameters first (Argo `{{…}}`, Tekton `$(…)`). */
+    readonly substituted: number;
+    /** The kinds behind `unreadImageFields`, most fields first. */
+    readonly unreadKinds: readonly UnreadKind[];
   };
 }
 
@@ -68,6 +107,8 @@ export interface ObjectInput {
   readonly name: string;
   readonly outcome: Outcome;
   readonly lineOf: (field: string) => number | null;
+  /** The object's API group ('' for the core group). */
+  readonly group: string;
 }
 
 export function objectEntry(input: ObjectInput): ObjectEntry {
@@ -77,6 +118,7 @@ export function objectEntry(input: ObjectInput): ObjectEntry {
     file: input.file,
     line: input.line,
     template: input.template,
+    group: input.group,
     kind: input.kind,
     namespace: input.namespace,
     name: input.name,
@@ -102,21 +144,60 @@ export function objectEntry(input: ObjectInput): ObjectEntry {
       image: d.finding.image,
       message: d.finding.message,
     })),
+    substituted: evaluation.substituted,
+    unread: evaluation.unread.map((field) => ({ field, line: input.lineOf(field) })),
   };
 }
 
-export function buildReport(objects: readonly ObjectEntry[], skipped: number): Report {
+export function buildReport(objects: readonly ObjectEntry[], skipped: number, notRead: readonly NotReadEntry[] = []): Report {
   let images = 0;
   let deny = 0;
   let warn = 0;
+  let substituted = 0;
+  const kinds = new Map<string, { group: string; kind: string; objects: number; imageFields: number }>();
+  const tally = (group: string, kind: string, fields: number) => {
+    const key = `${group}/${kind}`;
+    const k = kinds.get(key) ?? { group, kind, objects: 0, imageFields: 0 };
+    k.objects++;
+    k.imageFields += fields;
+    kinds.set(key, k);
+  };
   for (const o of objects) {
     images += o.images.length;
+    substituted += o.substituted;
+    if (o.unread.length > 0) tally(o.group, o.kind, o.unread.length);
     for (const f of o.findings) {
       if (f.action === 'deny') deny++;
       else warn++;
     }
   }
-  return { objects, summary: { objects: objects.length, images, deny, warn, skipped } };
+  for (const n of notRead) tally(n.group, n.kind, n.fields.length);
+  const unreadKinds = [...kinds.values()].sort((a, b) => b.imageFields - a.imageFields || `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
+  const unreadImageFields = unreadKinds.reduce((n, k) => n + k.imageFields, 0);
+  return {
+    objects,
+    notRead,
+    summary: { objects: objects.length, images, deny, warn, skipped, notRead: notRead.length, unreadImageFields, substituted, unreadKinds },
+  };
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** `(group ray.io)`, `(core group)`: how a kind's group is named in a line. */
+export function groupLabel(group: string): string {
+  return group === '' ? 'core group' : `group ${group}`;
+}
+
+/**
+ * One line per kind whose image fields pullguard did not read: what, how many, and the fix. A kind
+ * pullguard reads but with fields outside its row (Argo `templateDefaults`) gets the same line.
+ */
+export function notReadLines(report: Report): string[] {
+  return report.summary.unreadKinds.map(
+    (k) =>
+      `kind ${k.kind} (${groupLabel(k.group)}): ${plural(k.imageFields, 'image field')} in ${plural(k.objects, 'object')} not read; ` +
+      `add it under "carriers:" in the configuration (docs/carriers.md)`,
+  );
 }
 
 export interface TextStyle {
@@ -132,10 +213,14 @@ export function summaryLine(report: Report, paint: Paint = (_c, s) => s): string
   const s = report.summary;
   const result =
     s.deny > 0 ? paint('red', `${s.deny} would be denied`) : s.warn > 0 ? paint('yellow', 'nothing would be denied') : paint('green', 'all images look pullable');
+  const notes: string[] = [];
+  if (s.skipped > 0) notes.push(`${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped`);
+  if (s.unreadImageFields > 0) notes.push(paint('yellow', `${plural(s.unreadImageFields, 'image field')} not read`));
+  if (s.substituted > 0) notes.push(`${plural(s.substituted, 'image')} set at run time not checked`);
   return (
     `${s.objects} object${s.objects === 1 ? '' : 's'}, ${s.images} image${s.images === 1 ? '' : 's'} checked: ` +
     `${result}, ${s.warn} warning${s.warn === 1 ? '' : 's'}` +
-    (s.skipped > 0 ? ` (${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped)` : '')
+    (notes.length > 0 ? ` (${notes.join('; ')})` : '')
   );
 }
 
@@ -152,6 +237,19 @@ export function renderText(report: Report, style: TextStyle): string {
       const at = f.line === null ? '' : paint('dim', ` line ${f.line}`);
       lines.push(`  ${mark} ${f.code}${at}: ${f.message}`);
     }
+  }
+  for (const line of notReadLines(report)) lines.push(`${paint('yellow', 'NOT READ')} ${line}`);
+  for (const n of report.notRead) {
+    const where = n.template === null ? n.source : `${n.source}, from ${n.template}`;
+    const first = n.fields[0];
+    lines.push(
+      `  ${n.kind} ${n.namespace}/${n.name} ${paint('dim', `(${where})`)}: ${n.fields.map((f) => f.field).join(', ')}` +
+        (first ? ` (first: image ${JSON.stringify(first.image)}${first.line === null ? '' : ` at line ${first.line}`})` : ''),
+    );
+  }
+  for (const o of report.objects) {
+    if (o.unread.length === 0) continue;
+    lines.push(`  ${o.kind} ${o.namespace}/${o.name} ${paint('dim', `(${o.source})`)}: ${o.unread.map((u) => u.field).join(', ')}`);
   }
   lines.push(summaryLine(report, paint));
   return lines.join('\n') + '\n';

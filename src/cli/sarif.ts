@@ -8,7 +8,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FINDINGS, FINDING_CODES, type FindingCode } from '../checks/codes.js';
 import type { FindingDoc } from './findings-doc.js';
-import type { ObjectEntry, Report } from './report.js';
+import { groupLabel, type ObjectEntry, type Report } from './report.js';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 /** Where the project and its finding documentation live. */
@@ -40,7 +40,33 @@ function plain(markdown: string): string {
   return markdown.replace(/`([^`]*)`/g, '$1').replace(/\*\*([^*]*)\*\*/g, '$1').replace(/\*([^*]*)\*/g, '$1');
 }
 
+/**
+ * Not a finding (it never changes a verdict): image fields in objects pullguard does not read, so that
+ * what was not checked shows where the images are, next to what was.
+ */
+export const NOT_READ_RULE = 'IMAGE_FIELDS_NOT_READ';
+const NOT_READ_HELP = `${INFORMATION_URI}/docs/carriers.md`;
+
+function notReadRule(): object {
+  const text = 'The object holds image fields that pullguard does not read: its kind is not in the carrier table, or the fields are outside the places its row names. Nothing there was checked.';
+  const fix = 'Describe the kind under "carriers:" in the configuration (where its pod specs, containers or image fields are), and add it to the webhook rules.';
+  return {
+    id: NOT_READ_RULE,
+    name: 'ImageFieldsNotRead',
+    shortDescription: { text: 'Image fields that pullguard does not read' },
+    fullDescription: { text },
+    help: { text: `${text}\n\nHow to fix: ${fix}\n\n${NOT_READ_HELP}`, markdown: `${text}\n\n**How to fix**: ${fix}\n\nSee [carriers](${NOT_READ_HELP}).` },
+    helpUri: NOT_READ_HELP,
+    defaultConfiguration: { level: 'note' },
+    properties: { tags: ['kubernetes', 'image-pull'] },
+  };
+}
+
 export function sarifRules(docs: ReadonlyMap<string, FindingDoc>): object[] {
+  return [...findingRules(docs), notReadRule()];
+}
+
+function findingRules(docs: ReadonlyMap<string, FindingDoc>): object[] {
   return FINDING_CODES.map((code) => {
     const spec = FINDINGS[code];
     const doc = docs.get(code);
@@ -117,6 +143,30 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
       });
     }
   }
+  const notRead = (o: { file: string; line: number; kind: string; namespace: string; name: string; template: string | null }, group: string, fields: readonly { field: string; line: number | null }[]) => {
+    for (const f of fields) {
+      results.push({
+        ruleId: NOT_READ_RULE,
+        ruleIndex: FINDING_CODES.length,
+        level: 'note',
+        message: {
+          text: `${o.kind} ${o.namespace}/${o.name}: image field ${f.field} not read (kind ${o.kind}, ${groupLabel(group)}); add it under "carriers:" in the configuration (docs/carriers.md).`,
+        },
+        locations: [
+          {
+            physicalLocation: { artifactLocation: artifactLocation(o.file, opts.cwd), region: { startLine: f.line ?? o.line } },
+            logicalLocations: [{ name: o.name, fullyQualifiedName: `${o.kind}/${o.namespace}/${o.name}`, kind: 'resource' }],
+          },
+        ],
+        partialFingerprints: {
+          'pullguardFinding/v1': createHash('sha256').update([NOT_READ_RULE, o.kind, o.namespace, o.name, f.field].join('\0')).digest('hex').slice(0, 32),
+        },
+        properties: { kind: o.kind, group, namespace: o.namespace, name: o.name, field: f.field, ...(o.template === null ? {} : { template: o.template }) },
+      });
+    }
+  };
+  for (const n of report.notRead) notRead(n, n.group, n.fields);
+  for (const o of report.objects) if (o.unread.length > 0) notRead(o, o.group, o.unread);
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { isFindingCode } from '../checks/codes.js';
+import { parsePath } from '../workload/paths.js';
 import { CONFIG_SCHEMA, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -53,7 +54,33 @@ export function configFromValue(value: unknown, source: string): Config {
       unknownCodes.map((c) => `actions.${c}: unknown finding code (see docs/findings.md)`),
     );
   }
+  const carrierProblems = checkCarriers(config);
+  if (carrierProblems.length > 0) throw new ConfigError(source, carrierProblems);
   return config;
+}
+
+const CARRIER_PATH_KEYS = ['podSpecs', 'containers', 'initContainers', 'images'] as const;
+
+/** What JSON Schema cannot say about `carriers:`: path syntax, at least one path, no duplicates. */
+function checkCarriers(config: Config): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  config.carriers.forEach((c, i) => {
+    const key = `${c.group}/${c.kind}`;
+    const before = seen.get(key);
+    if (before !== undefined) problems.push(`carriers.${i}: kind ${c.kind} of group ${c.group} is already described by carriers.${before}`);
+    else seen.set(key, i);
+    let paths = 0;
+    for (const list of CARRIER_PATH_KEYS) {
+      (c[list] ?? []).forEach((p, j) => {
+        paths++;
+        const parsed = parsePath(p);
+        if (!parsed.ok) problems.push(`carriers.${i}.${list}.${j}: ${JSON.stringify(p)} is not a field path: ${parsed.error} (write fields as spec.jobs[*].template.spec)`);
+      });
+    }
+    if (paths === 0) problems.push(`carriers.${i}: name at least one field path under podSpecs, containers, initContainers or images`);
+  });
+  return problems;
 }
 
 /** Parse YAML (or JSON) configuration text. */

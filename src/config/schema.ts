@@ -4,6 +4,7 @@
  * documented in manifests/config.example.yaml; a test keeps the two in step.
  */
 import type { Action } from '../checks/codes.js';
+import type { CarrierConfig } from '../workload/carriers.js';
 
 export type Mode = 'enforce' | 'warn' | 'off';
 export type FailurePolicy = 'warn' | 'deny';
@@ -43,6 +44,12 @@ export interface Config {
     readonly positiveDigestSeconds: number;
     readonly negativeSeconds: number;
   };
+  /**
+   * The user's own kinds that make pods (in-house CRDs): where their pod specs, containers and image
+   * fields are (docs/carriers.md). Added to the built-in carrier table; one with the group and kind of
+   * a built-in row replaces it.
+   */
+  readonly carriers: readonly CarrierConfig[];
   readonly timeouts: {
     /** Subtracted from the API server's `?timeout=` to leave time to answer. */
     readonly admissionMarginMs: number;
@@ -52,6 +59,9 @@ export interface Config {
     readonly registryRequestMs: number;
   };
 }
+
+/** Field paths of a user carrier (syntax checked in load.ts with src/workload/paths.ts). */
+const PATH_LIST = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 512 } } as const;
 
 /** Finding code pattern: the table in src/checks/codes.ts is checked separately, for a better message. */
 const ACTION = { type: 'string', enum: ['deny', 'warn', 'off'] } as const;
@@ -121,6 +131,28 @@ export const CONFIG_SCHEMA = {
         negativeSeconds: { type: 'integer', minimum: 0, maximum: 59, default: 30 },
       },
       default: {},
+    },
+    carriers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'group'],
+        properties: {
+          // Kind names are CamelCase identifiers (apimachinery: a Go type name).
+          kind: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$' },
+          // A CRD's group is a DNS subdomain with at least one dot (apiextensions validation).
+          group: { type: 'string', maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$' },
+          versions: { type: 'array', items: { type: 'string', pattern: '^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$' } },
+          resource: { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+          namespaced: { type: 'boolean' },
+          podSpecs: PATH_LIST,
+          containers: PATH_LIST,
+          initContainers: PATH_LIST,
+          images: PATH_LIST,
+        },
+      },
+      default: [],
     },
     timeouts: {
       type: 'object',

@@ -20,6 +20,8 @@
  * checks its type and reports what it found instead of throwing.
  */
 import type { ImageUse } from '../checks/types.js';
+import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier } from './carriers.js';
+import { resolve, type PathProblem } from './paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -36,20 +38,7 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
 
-/** API groups in which each carrier kind lives (current and the deprecated ones with the same shape). */
-const CARRIER_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  Pod: [''],
-  PodTemplate: [''],
-  ReplicationController: [''],
-  ReplicaSet: ['apps', 'extensions'],
-  Deployment: ['apps', 'extensions'],
-  StatefulSet: ['apps'],
-  DaemonSet: ['apps', 'extensions'],
-  Job: ['batch'],
-  CronJob: ['batch'],
-};
-
-export const CARRIER_KINDS: readonly string[] = Object.keys(POD_SPEC_PATHS);
+export const CARRIER_KINDS: readonly string[] = KUBERNETES_KINDS;
 
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
@@ -59,10 +48,9 @@ export function groupOf(apiVersion: string): string {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
-/** True when objects of this group and kind carry a pod spec. */
+/** True when objects of this group and kind are built-in carriers (see carriers.ts; the configuration may add more). */
 export function isCarrier(group: string, kind: string): boolean {
-  // Own keys only: a kind named `toString` or `constructor` must not find Object.prototype's members.
-  return Object.hasOwn(CARRIER_GROUPS, kind) && (CARRIER_GROUPS[kind] as readonly string[]).includes(group);
+  return carrierFor(group, kind) !== undefined;
 }
 
 export interface PodSpecSite {
@@ -162,3 +150,156 @@ export function extractWorkload(object: unknown, kind: string): Workload {
   const site = podSpecOf(object, kind);
   return { site, uses: site.spec ? imageUses(site.spec, site.path) : [] };
 }
+
+// --- any carrier (src/workload/carriers.ts) -------------------------------------------------------
+
+/** Images one pod will pull, with the pod-level fields that decide how (pull secrets, nodes). */
+export interface PodGroup {
+  /** Where the pod is described: its pod spec (`spec.template.spec`) or pod-like object (`spec.templates[2]`). */
+  readonly field: string;
+  /**
+   * The pod spec, or for pod-like objects the fields the project's controller puts on the pod it makes
+   * (imagePullSecrets, serviceAccountName, nodeSelector, affinity): what the credential and platform
+   * checks read.
+   */
+  readonly podSpec: Json;
+  readonly uses: readonly ImageUse[];
+}
+
+export interface CarrierWorkload {
+  readonly pods: readonly PodGroup[];
+  /** Places the table points at that hold something of the wrong type: nothing could be read there. */
+  readonly problems: readonly { readonly field: string; readonly problem: string }[];
+  /** A required pod spec is missing (built-in kinds): the object carries nothing to check. */
+  readonly missing: string | null;
+  /**
+   * Images written with the controller's own parameter syntax (Argo `{{…}}`, Tekton `$(…)`): replaced
+   * before any pod exists, so they are no references yet and are not checked.
+   */
+  readonly substituted: readonly ImageUse[];
+  /** Every image field read (checked or substituted), by field path. */
+  readonly read: ReadonlySet<string>;
+}
+
+/** Argo: `{{inputs.parameters.image}}`; Tekton: `$(params.image)` (their variable-substitution docs). */
+const SUBSTITUTION: Readonly<Record<'argo' | 'tekton', RegExp>> = {
+  argo: /\{\{.*\}\}/s,
+  tekton: /\$\(.*\)/s,
+};
+
+function containerUse(c: unknown, field: string, slot: ImageUse['slot'], name: string, optional: boolean): ImageUse | null {
+  if (!isObject(c)) return { container: '', slot, field: `${field}.image`, image: null, problem: `${field} is ${describe(c)}, not a container` };
+  const container = typeof c['name'] === 'string' && c['name'] !== '' ? c['name'] : name;
+  const image = c['image'];
+  const at = `${field}.image`;
+  if (typeof image === 'string') return { container, slot, field: at, image, problem: null };
+  if (image === undefined || image === null) return optional ? null : { container, slot, field: at, image: null, problem: 'the container has no image' };
+  return { container, slot, field: at, image: null, problem: `image is ${describe(image)}, not a string` };
+}
+
+/** Pod specs, pod-like objects and image fields of any carrier object. */
+export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorkload {
+  const root = isObject(object) ? object : {};
+  const pods: PodGroup[] = [];
+  const problems: { field: string; problem: string }[] = [];
+  const substituted: ImageUse[] = [];
+  const read = new Set<string>();
+  const pattern = carrier.substitution ? SUBSTITUTION[carrier.substitution] : null;
+  const keep = (uses: readonly ImageUse[]): ImageUse[] => {
+    const kept: ImageUse[] = [];
+    for (const u of uses) {
+      if (u.image !== null) read.add(u.field);
+      if (pattern && u.image !== null && pattern.test(u.image)) substituted.push(u);
+      else kept.push(u);
+    }
+    return kept;
+  };
+  const note = (ps: readonly PathProblem[]) => {
+    for (const p of ps) problems.push({ field: p.field, problem: `${p.field} ${p.problem}` });
+  };
+
+  let foundSpec = false;
+  for (const site of carrier.podSpecs) {
+    const { matches, problems: ps } = resolve(object, site.path);
+    note(ps);
+    for (const m of matches) {
+      if (!isObject(m.value)) {
+        problems.push({ field: m.field, problem: `${m.field} is ${describe(m.value)}, not an object` });
+        continue;
+      }
+      foundSpec = true;
+      pods.push({ field: m.field, podSpec: m.value, uses: keep(imageUses(m.value, m.field)) });
+    }
+  }
+  for (const site of carrier.pods) {
+    const { matches, problems: ps } = resolve(object, site.path);
+    note(ps);
+    for (const m of matches) {
+      if (!isObject(m.value)) {
+        problems.push({ field: m.field === '' ? '(the object)' : m.field, problem: `${m.field} is ${describe(m.value)}, not an object` });
+        continue;
+      }
+      const uses: ImageUse[] = [];
+      for (const c of site.containers) {
+        const found = resolve(m.value, c.path, m.field, m.keys);
+        note(found.problems);
+        found.matches.forEach((cm, i) => {
+          const use = containerUse(cm.value, cm.field, c.slot, c.defaultName ?? `#${i}`, true);
+          if (use) uses.push(use);
+        });
+      }
+      if (uses.length === 0) continue;
+      pods.push({ field: m.field, podSpec: site.context ? site.context(root, m.keys) : {}, uses: keep(uses) });
+    }
+  }
+  if (carrier.images.length > 0) {
+    const uses: ImageUse[] = [];
+    for (const site of carrier.images) {
+      const { matches, problems: ps } = resolve(object, site.path);
+      note(ps);
+      for (const m of matches) {
+        // A bare image field has no container name of its own: it is named by its field.
+        if (typeof m.value === 'string') uses.push({ container: m.field, slot: 'containers', field: m.field, image: m.value, problem: null });
+        else uses.push({ container: m.field, slot: 'containers', field: m.field, image: null, problem: `image is ${describe(m.value)}, not a string` });
+      }
+    }
+    if (uses.length > 0) pods.push({ field: '', podSpec: {}, uses: keep(uses) });
+  }
+  let missing: string | null = null;
+  if (carrier.podSpecRequired && !foundSpec && problems.length === 0) missing = `${carrier.podSpecs[0]?.text ?? 'the pod spec'} is missing`;
+  return { pods, problems, missing, substituted, read };
+}
+
+/** Fields outside `metadata` and `status` named `image` that hold a string: path (`spec.foo[0].image`) and value. */
+export function imageFields(object: unknown): { readonly field: string; readonly image: string }[] {
+  const found: { field: string; image: string }[] = [];
+  const walk = (node: unknown, field: string, depth: number): void => {
+    if (depth > MAX_WALK_DEPTH) return;
+    if (Array.isArray(node)) {
+      node.forEach((v: unknown, i: number) => walk(v, `${field}[${i}]`, depth + 1));
+      return;
+    }
+    if (!isObject(node)) return;
+    for (const [k, v] of Object.entries(node)) {
+      const at = field === '' ? k : `${field}.${k}`;
+      if (k === 'image' && typeof v === 'string') found.push({ field: at, image: v });
+      else walk(v, at, depth + 1);
+    }
+  };
+  if (isObject(object)) {
+    for (const [k, v] of Object.entries(object)) {
+      if (k === 'metadata' || k === 'status') continue;
+      walk(v, k, 1);
+    }
+  }
+  return found;
+}
+
+/** Objects nest deeper than this only by mistake (or malice); the walk stops there. */
+export const MAX_WALK_DEPTH = 64;
+
+/**
+ * Kinds whose `image`-named fields are no images to pull: a ConfigMap's or Secret's data is text for
+ * a program, whatever its keys are called.
+ */
+export const OPAQUE_KINDS: ReadonlySet<string> = new Set(['/ConfigMap', '/Secret']);

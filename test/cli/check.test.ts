@@ -8,7 +8,7 @@ t.test('json report for a multi-document file: exact sources, lines and findings
   t.equal(r.code, 1, 'something would be denied');
   t.equal(r.stderr, '');
   const report = JSON.parse(r.stdout);
-  t.same(report.summary, { objects: 2, images: 3, deny: 1, warn: 0, skipped: 1 });
+  t.same(report.summary, { objects: 2, images: 3, deny: 1, warn: 0, skipped: 1, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
   const [deploy, cron] = report.objects;
   t.match(deploy, {
     source: `${FIXTURES}/mixed.yaml:9`,
@@ -71,7 +71,7 @@ t.test('text output: grouped by object, one summary line, no colour off a TTY', 
 t.test('--mode warn turns denials into warnings and exit 0', async (t) => {
   const r = await run(['check', '--offline', '--mode', 'warn', '-o', 'json', `${FIXTURES}/mixed.yaml`]);
   t.equal(r.code, 0);
-  t.same(JSON.parse(r.stdout).summary, { objects: 2, images: 3, deny: 0, warn: 1, skipped: 1 });
+  t.same(JSON.parse(r.stdout).summary, { objects: 2, images: 3, deny: 0, warn: 1, skipped: 1, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
 });
 
 t.test('exit 2 with file and line for unparsable YAML and unreadable input', async (t) => {

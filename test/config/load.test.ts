@@ -14,6 +14,7 @@ t.test('defaults', async (t) => {
     registries: {},
     cloud: { ecr: false, acr: false },
     platforms: [],
+    carriers: [],
     cache: { maxEntries: 10000, positiveTagSeconds: 300, positiveDigestSeconds: 86400, negativeSeconds: 30 },
     timeouts: { admissionMarginMs: 1000, defaultBudgetMs: 8000, registryRequestMs: 4000 },
   });
