@@ -1,0 +1,181 @@
+/**
+ * `pullguard check` over custom resources: the projects' published examples, a kind from the
+ * configuration's `carriers:`, and a kind pullguard does not read that holds images — reported as not
+ * read in text, JSON, SARIF and JUnit, never dropped. Offline: reference and credential checks only.
+ */
+import t from 'tap';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { run } from '../helpers/cli.js';
+
+const DIR = 'test/fixtures/carriers';
+
+const buildJob = {
+  apiVersion: 'ci.example.com/v1',
+  kind: 'BuildJob',
+  metadata: { name: 'nightly', namespace: 'ci' },
+  spec: {
+    runner: { template: { spec: { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'runner', image: 'registry.example.com/ci/runner:1' }] } } },
+    steps: [
+      { name: 'compile', image: 'golang:1.23' },
+      { name: 'package', image: 'Registry.example.com/ci/Packager:2' },
+    ],
+  },
+};
+
+t.test('the published examples: every custom resource is checked, the real mistakes in them are caught', async (t) => {
+  const r = await run(['check', '--offline', '-o', 'json', DIR]);
+  t.equal(r.stderr, '');
+  t.equal(r.code, 1, 'something would be denied');
+  const report = JSON.parse(r.stdout);
+  const kinds = new Set(report.objects.map((o: { kind: string }) => o.kind));
+  for (const k of ['Rollout', 'Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow', 'Task', 'TaskRun', 'Pipeline', 'PipelineRun', 'StepAction', 'Service', 'Configuration', 'RayCluster', 'RayJob', 'RayService', 'JobSet', 'LeaderWorkerSet', 'PyTorchJob', 'MPIJob']) {
+    t.ok(kinds.has(k), `${k} checked`);
+  }
+  const denied = report.objects
+    .filter((o: { verdict: string }) => o.verdict === 'deny')
+    .flatMap((o: { kind: string; file: string; findings: { code: string; container: string; image: string; line: number }[] }) =>
+      o.findings.map((f) => `${o.kind} ${o.file.split('/').pop()}:${f.line} ${f.code} ${f.container} ${f.image}`),
+    );
+  t.same(denied, [
+    'Service knative-service-multicontainer.yaml:26 IMAGE_REFERENCE_INVALID #0 ko://knative.dev/serving/test/test_images/multicontainer/servingcontainer',
+    'Service knative-service-multicontainer.yaml:29 IMAGE_REFERENCE_INVALID #1 ko://knative.dev/serving/test/test_images/multicontainer/sidecarcontainer',
+    'PyTorchJob kubeflow-pytorchjob-mnist-gloo.yaml:16 IMAGE_REFERENCE_INVALID pytorch gcr.io/<your_project>/pytorch_dist_mnist:latest',
+    'PyTorchJob kubeflow-pytorchjob-mnist-gloo.yaml:29 IMAGE_REFERENCE_INVALID pytorch gcr.io/<your_project>/pytorch_dist_mnist:latest',
+  ]);
+  // Knative's old v1alpha1 Configuration keeps its image where v1 has none: reported, not dropped.
+  const old = report.objects.find((o: { kind: string; group: string }) => o.kind === 'Configuration');
+  t.same(old.unread, [{ field: 'spec.revisionTemplate.spec.container.image', line: 28 }]);
+  t.same(report.summary.unreadKinds, [{ group: 'serving.knative.dev', kind: 'Configuration', objects: 1, imageFields: 1 }]);
+  t.equal(report.summary.substituted, 0);
+  t.same(report.notRead, []);
+});
+
+t.test('a kind pullguard does not read, holding images: NOT READ in every format; documents without images are only counted', async (t) => {
+  const stdin = [buildJob, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { image: 'not-an-image-to-pull' } }, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: {} }]
+    .map((o) => stringify(o))
+    .join('---\n');
+
+  const text = await run(['check', '--offline', '-'], stdin);
+  t.equal(text.code, 0, 'not read is no denial');
+  t.equal(
+    text.stdout,
+    'NOT READ kind BuildJob (group ci.example.com): 3 image fields in 1 object not read; add it under "carriers:" in the configuration (docs/carriers.md)\n' +
+      '  BuildJob ci/nightly (<stdin>:1): spec.runner.template.spec.containers[0].image, spec.steps[0].image, spec.steps[1].image (first: image "registry.example.com/ci/runner:1" at line 14)\n' +
+      '0 objects, 0 images checked: all images look pullable, 0 warnings (2 documents without images skipped; 3 image fields not read)\n',
+  );
+
+  const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], stdin)).stdout);
+  t.same(json.summary, { objects: 0, images: 0, deny: 0, warn: 0, skipped: 2, notRead: 1, unreadImageFields: 3, substituted: 0, unreadKinds: [{ group: 'ci.example.com', kind: 'BuildJob', objects: 1, imageFields: 3 }] });
+  t.same(json.notRead[0], {
+    source: '<stdin>:1',
+    file: '<stdin>',
+    line: 1,
+    template: null,
+    apiVersion: 'ci.example.com/v1',
+    group: 'ci.example.com',
+    kind: 'BuildJob',
+    namespace: 'ci',
+    name: 'nightly',
+    fields: [
+      { field: 'spec.runner.template.spec.containers[0].image', line: 14, image: 'registry.example.com/ci/runner:1' },
+      { field: 'spec.steps[0].image', line: 17, image: 'golang:1.23' },
+      { field: 'spec.steps[1].image', line: 19, image: 'Registry.example.com/ci/Packager:2' },
+    ],
+  });
+
+  const sarif = JSON.parse((await run(['check', '--offline', '-o', 'sarif', '-'], stdin)).stdout);
+  const results = sarif.runs[0].results;
+  t.same(
+    results.map((r: { ruleId: string; level: string; locations: { physicalLocation: { region: { startLine: number } } }[] }) => [r.ruleId, r.level, r.locations[0]!.physicalLocation.region.startLine]),
+    [
+      ['IMAGE_FIELDS_NOT_READ', 'note', 14],
+      ['IMAGE_FIELDS_NOT_READ', 'note', 17],
+      ['IMAGE_FIELDS_NOT_READ', 'note', 19],
+    ],
+  );
+  t.match(results[0].message.text, 'BuildJob ci/nightly: image field spec.runner.template.spec.containers[0].image not read (kind BuildJob, group ci.example.com); add it under "carriers:"');
+  t.equal(sarif.runs[0].tool.driver.rules[results[0].ruleIndex].id, 'IMAGE_FIELDS_NOT_READ');
+
+  const junit = (await run(['check', '--offline', '-o', 'junit', '-'], stdin)).stdout;
+  t.match(junit, '<testsuites name="pullguard check" tests="1" failures="0" errors="0" skipped="1">');
+  t.match(junit, '<testcase classname="BuildJob" name="ci/nightly" file="&lt;stdin&gt;" line="1">');
+  t.match(junit, '<skipped message="kind BuildJob (group ci.example.com): 3 image fields not read; add it under &quot;carriers:&quot; in the configuration (docs/carriers.md)">');
+  t.match(junit, 'spec.steps[1].image (line 19): image "Registry.example.com/ci/Packager:2"');
+});
+
+t.test('the same kind described under carriers: is checked like a Pod', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-carriers-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(
+    config,
+    // Block lists: in a flow list ([…]) a path with [*] must be quoted, as YAML reads [ , ] and * there.
+    'carriers:\n  - kind: BuildJob\n    group: ci.example.com\n    versions: [v1]\n    resource: buildjobs\n    podSpecs:\n      - spec.runner.template.spec\n    containers:\n      - spec.steps[*]\n',
+  );
+  const r = await run(['check', '--offline', '-c', config, '-o', 'json', '-'], stringify(buildJob));
+  t.equal(r.stderr, '');
+  t.equal(r.code, 1);
+  const report = JSON.parse(r.stdout);
+  t.same(report.notRead, []);
+  const [o] = report.objects;
+  t.match(o, { kind: 'BuildJob', group: 'ci.example.com', namespace: 'ci', name: 'nightly', verdict: 'deny', unread: [] });
+  t.same(
+    o.images.map((i: { container: string; field: string; line: number }) => [i.container, i.field, i.line]),
+    [
+      ['runner', 'spec.runner.template.spec.containers[0].image', 14],
+      ['compile', 'spec.steps[0].image', 17],
+      ['package', 'spec.steps[1].image', 19],
+    ],
+  );
+  t.same(
+    o.findings.map((f: { code: string; container: string; line: number }) => [f.code, f.container, f.line]),
+    [
+      // The pod spec's own pull secret, as for a Pod: no cluster data offline, so not verified.
+      ['PULL_SECRET_UNVERIFIED', 'runner', 14],
+      ['IMAGE_REFERENCE_INVALID', 'package', 19],
+    ],
+  );
+});
+
+t.test('carriers: in the configuration is validated like the rest, every problem with its key path', async (t) => {
+  const cases: { name: string; text: string; problems: string[] }[] = [
+    {
+      name: 'path syntax',
+      text: 'carriers:\n  - kind: BuildJob\n    group: ci.example.com\n    podSpecs: [spec.template.spec, "spec.jobs[0].spec"]\n    images: ["spec..image"]\n',
+      problems: [
+        'carriers.0.podSpecs.1: "spec.jobs[0].spec" is not a field path: segment 2 ("jobs[0]"): only [*] may follow a field name, not [0] (write fields as spec.jobs[*].template.spec)',
+        'carriers.0.images.0: "spec..image" is not a field path: segment 2 is empty (two dots, or a dot at an end) (write fields as spec.jobs[*].template.spec)',
+      ],
+    },
+    {
+      name: 'no paths, a duplicate',
+      text: 'carriers:\n  - {kind: BuildJob, group: ci.example.com, containers: ["spec.steps[*]"]}\n  - {kind: BuildJob, group: ci.example.com}\n',
+      problems: [
+        'carriers.1: kind BuildJob of group ci.example.com is already described by carriers.0',
+        'carriers.1: name at least one field path under podSpecs, containers, initContainers or images',
+      ],
+    },
+    {
+      name: 'schema: unknown key, missing group, bad kind and version',
+      text: 'carriers:\n  - {kind: buildJob, versions: [V1], podspecs: [spec]}\n',
+      problems: [
+        "carriers.0: must have required property 'group'",
+        'carriers.0: unknown key "podspecs"',
+        'carriers.0.kind: must match pattern "^[A-Z][A-Za-z0-9]*$"',
+        'carriers.0.versions.0: must match pattern "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$"',
+      ],
+    },
+  ];
+  for (const c of cases) {
+    try {
+      parseConfig(c.text, 'config.yaml');
+      t.fail(`${c.name}: accepted`);
+    } catch (err) {
+      t.ok(err instanceof ConfigError, c.name);
+      t.same([...(err as ConfigError).problems].sort(), [...c.problems].sort(), c.name);
+    }
+  }
+});
