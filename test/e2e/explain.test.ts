@@ -179,7 +179,8 @@ if (reason) {
     t.match(text.stdout, /did you mean 1\.2\.1 or 1\.2\.0/);
     t.match(text.stdout, /back-off: 10 s, doubling up to 5 minutes/);
     t.match(text.stdout, /1 failing pull explained in 1 pod/);
-    await writeFile(join(kube.work, 'explain-example.txt'), text.stdout);
+    // docs/explain.md shows this run's output (PULLGUARD_EXPLAIN_EXAMPLE=FILE keeps a copy).
+    if (process.env['PULLGUARD_EXPLAIN_EXAMPLE']) await writeFile(process.env['PULLGUARD_EXPLAIN_EXAMPLE'], text.stdout);
     t.comment(text.stdout);
 
     // --- offline: classified, nothing confirmed
