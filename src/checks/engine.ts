@@ -178,7 +178,9 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
 
     let credentials: readonly ImageCredentials[] | undefined;
     let credentialsUnknown: string | null = null;
-    if (deps.credentials && valid.length > 0) {
+    // A cluster-scoped carrier (ClusterWorkflowTemplate) has no namespace of its own: its pods run in
+    // the namespace of whatever uses it, so there are no pull secrets to look up yet.
+    if (deps.credentials && valid.length > 0 && carrier.namespaced) {
       const result = deps.credentials.resolve({ subject, podSpec: pod.podSpec, images: valid });
       credentials = result.images;
       credentialsUnknown = result.unknown;
