@@ -470,3 +470,26 @@ export function carrierIndex(configured: readonly CarrierConfig[] | undefined): 
 export function carrierFor(group: string, kind: string, configured?: readonly CarrierConfig[]): Carrier | undefined {
   return carrierIndex(configured).lookup(group, kind);
 }
+
+/** One API resource to list, watch or route to the webhook: a carrier kind in one group. */
+export interface CarrierResource {
+  readonly group: string;
+  /** Served versions, preferred first. */
+  readonly versions: readonly string[];
+  /** Plural resource name (`rollouts`); '' for a configured kind that names none. */
+  readonly resource: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+  readonly origin: CarrierOrigin;
+}
+
+/**
+ * Every (group, resource) of the table, the configuration's own carriers first: what the audit lists
+ * and the webhook rules name. Kubernetes' deprecated groups (extensions) are included; callers that
+ * talk to a cluster skip what it does not serve.
+ */
+export function carrierResources(configured?: readonly CarrierConfig[]): CarrierResource[] {
+  return carrierIndex(configured).all.flatMap((c) =>
+    c.groups.map((group) => ({ group, versions: c.versions, resource: c.resource, kind: c.kind, namespaced: c.namespaced, origin: c.origin })),
+  );
+}

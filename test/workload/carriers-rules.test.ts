@@ -238,3 +238,12 @@ t.test('a configured carrier: pod specs, containers, init containers and bare im
   t.ok(carrierFor('ci.example.com', 'BuildJob', [{ kind: 'BuildJob', group: 'ci.example.com', containers: ['spec.steps[*]'] }]));
   t.notOk(carrierFor('ci.example.com', 'BuildJob'), 'only with that configuration');
 });
+
+t.test('carrierResources: every group and resource to list or route, configured kinds first', async (t) => {
+  const { carrierResources } = await import('../../src/workload/carriers.js');
+  const all = carrierResources([{ kind: 'BuildJob', group: 'ci.example.com', versions: ['v1'], resource: 'buildjobs', containers: ['spec.steps[*]'] }]);
+  t.same(all[0], { group: 'ci.example.com', versions: ['v1'], resource: 'buildjobs', kind: 'BuildJob', namespaced: true, origin: 'configuration' });
+  t.ok(all.some((r) => r.group === 'argoproj.io' && r.resource === 'clusterworkflowtemplates' && !r.namespaced));
+  t.ok(all.some((r) => r.group === 'extensions' && r.resource === 'deployments'));
+  t.equal(new Set(all.map((r) => `${r.group}/${r.resource}`)).size, all.length, 'each once');
+});

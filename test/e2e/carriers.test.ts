@@ -1,0 +1,233 @@
+/**
+ * End to end, custom resources: a real kube-apiserver (v1.20.2), CustomResourceDefinitions for Argo
+ * Rollouts' Rollout and for a user's own kind (BuildJob) installed with kubectl, `pullguard serve` with
+ * BuildJob under `carriers:`, and the webhook registered from manifests/ with the custom-resources
+ * component plus a rule for BuildJob, as docs/carriers.md says. kubectl is driven as a user would.
+ *
+ * Also shown here: the component's rules for resources this cluster does not have (Tekton, Ray, …) are
+ * accepted by the API server and harmless — the configuration registers, and Pods and Rollouts are
+ * still answered.
+ *
+ * Needs kubectl, etcd and the kube-apiserver binary (../shared/tools/kube-apiserver/build); skipped
+ * when one is missing, unless CI=true.
+ */
+import t, { type Test } from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { kubeUnavailableReason, portFree, ROOT, runCommand as run, startKube, waitFor } from '../helpers/kube.js';
+
+const CI = process.env['CI'] === 'true';
+const WEBHOOK = 'pullguard.pullguard.io';
+const E2E_LABEL = 'pullguard-e2e';
+
+type Obj = Record<string, any>;
+
+function httpsStatus(url: string, ca: string): Promise<number | null> {
+  return new Promise((resolveStatus) => {
+    const req = https.get(url, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolveStatus(res.statusCode ?? null);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolveStatus(null));
+  });
+}
+
+/** A CustomResourceDefinition that keeps every field (the real ones carry a full OpenAPI schema). */
+function crd(group: string, kind: string, plural: string, version: string): Obj {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+}
+
+function rollout(name: string, image: string): Obj {
+  const labels = { app: name };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'web', image }] } },
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
+    },
+  };
+}
+
+function buildJob(name: string, image: string): Obj {
+  return { apiVersion: 'ci.example.com/v1', kind: 'BuildJob', metadata: { name }, spec: { steps: [{ name: 'compile', image: 'golang:1.23' }, { name: 'package', image }] } };
+}
+
+const missing = kubeUnavailableReason({ needKubectl: true });
+if (missing !== null) {
+  if (CI) t.fail(`end-to-end prerequisites missing, and CI=true: ${missing}`);
+  else t.plan(0, `skipped: ${missing}`);
+} else {
+  t.test('custom resources through a real kube-apiserver, driven with kubectl', e2e);
+}
+
+async function e2e(t: Test): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'pullguard-e2e-cr-'));
+  const files = join(work, 'files');
+  await mkdir(files);
+  let serve: ChildProcess | undefined;
+  let serveLog = '';
+  t.teardown(async () => {
+    if (serve && serve.exitCode === null && serve.signalCode === null) {
+      const exited = new Promise((r) => serve!.once('exit', r));
+      serve.kill('SIGTERM');
+      const timer = setTimeout(() => serve!.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (!t.passing()) t.comment(`pullguard serve log (last lines):\n${serveLog.split('\n').slice(-30).join('\n')}`);
+    else await rm(work, { recursive: true, force: true });
+  });
+
+  // --- dist/, and the webhook from manifests/ with the custom-resources component ------------------
+  const build = await run(process.execPath, ['scripts/build-if-needed.mjs'], { timeoutMs: 120_000 });
+  if (build.code !== 0) throw new Error(`node scripts/build-if-needed.mjs failed:\n${build.stderr}${build.stdout}`);
+  await cp(join(ROOT, 'manifests'), join(work, 'manifests'), { recursive: true });
+  await mkdir(join(work, 'manifests', 'overlays', 'with-crs'));
+  await writeFile(
+    join(work, 'manifests', 'overlays', 'with-crs', 'kustomization.yaml'),
+    'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\ncomponents:\n  - ../../components/custom-resources\n',
+  );
+  const rendered = await run('kubectl', ['kustomize', join(work, 'manifests', 'overlays', 'with-crs')]);
+  if (rendered.code !== 0) throw new Error(`kubectl kustomize failed:\n${rendered.stderr}`);
+  const docs = parseAllDocuments(rendered.stdout).map((d) => d.toJS() as Obj);
+  const manifestHook = docs.find((d) => d['kind'] === 'ValidatingWebhookConfiguration')?.['webhooks']?.[0] as Obj | undefined;
+  if (!manifestHook) throw new Error('the overlay renders no webhook');
+
+  const { kubeconfig } = await startKube(t);
+  const kubectlEnv: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+  const kubectl = (...args: string[]) => run('kubectl', [`--cache-dir=${join(work, 'kubectl-cache')}`, ...args], { env: kubectlEnv, timeoutMs: 30_000 });
+  const manifest = async (name: string, ...objects: Obj[]) => {
+    const file = join(files, `${name}.yaml`);
+    await writeFile(file, objects.map((o) => stringify(o, { version: '1.1' })).join('---\n'));
+    return file;
+  };
+  const namespace = async (name: string) => {
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [E2E_LABEL]: 'on' } } };
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name }, automountServiceAccountToken: false };
+    const r = await kubectl('apply', '-f', await manifest(`ns-${name}`, ns, sa));
+    if (r.code !== 0) throw new Error(`cannot create namespace ${name}: ${r.stderr}`);
+  };
+
+  // --- the CRDs: Argo Rollouts' Rollout and the user's BuildJob -------------------------------------
+  const crds = await kubectl('apply', '-f', await manifest('crds', crd('argoproj.io', 'Rollout', 'rollouts', 'v1alpha1'), crd('ci.example.com', 'BuildJob', 'buildjobs', 'v1')));
+  if (crds.code !== 0) throw new Error(`cannot install the CRDs: ${crds.stderr}`);
+  const established = await kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd/rollouts.argoproj.io', 'crd/buildjobs.ci.example.com');
+  if (established.code !== 0) throw new Error(`CRDs not established: ${established.stderr}`);
+
+  // --- pullguard serve, with BuildJob under carriers: (docs/carriers.md) ----------------------------
+  const port = await portFree(0);
+  if (port === null) throw new Error('no free port for pullguard serve');
+  const certDir = join(work, 'certs');
+  const configFile = join(work, 'config.yaml');
+  // No registry checks: this machine has no way out, and the test is about the API server path.
+  await writeFile(
+    configFile,
+    'registryChecks: false\ncarriers:\n  - kind: BuildJob\n    group: ci.example.com\n    versions: [v1]\n    resource: buildjobs\n    containers:\n      - spec.steps[*]\n',
+  );
+  serve = spawn(
+    process.execPath,
+    ['dist/cli/main.js', 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--kubeconfig', kubeconfig, '--config', configFile, '--metrics-listen', 'off'],
+    { cwd: ROOT, env: { ...process.env, NO_PROXY: '127.0.0.1,localhost' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  serve.stdout!.setEncoding('utf8').on('data', (d: string) => (serveLog += d));
+  serve.stderr!.setEncoding('utf8').on('data', (d: string) => (serveLog += d));
+  const caFile = join(certDir, 'ca.crt');
+  await waitFor('pullguard serve /readyz', 20_000, async () => {
+    if (serve!.exitCode !== null) throw new Error(`pullguard serve exited with ${serve!.exitCode}:\n${serveLog}`);
+    if (!existsSync(caFile)) return undefined;
+    return (await httpsStatus(`https://127.0.0.1:${port}/readyz`, readFileSync(caFile, 'utf8'))) === 200 ? true : undefined;
+  });
+
+  // --- the webhook: the rendered rules, plus the user's rule for BuildJob ---------------------------
+  const hook: Obj = {
+    ...manifestHook,
+    failurePolicy: 'Fail',
+    clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: (await readFile(caFile)).toString('base64') },
+    namespaceSelector: { matchExpressions: [...(manifestHook['namespaceSelector']?.matchExpressions ?? []), { key: E2E_LABEL, operator: 'In', values: ['on'] }] },
+    rules: [
+      ...manifestHook['rules'],
+      { apiGroups: ['ci.example.com'], apiVersions: ['v1'], resources: ['buildjobs'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' },
+    ],
+  };
+  const vwc = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'pullguard-e2e-cr' }, webhooks: [hook] };
+
+  await t.test('rules for resources the cluster does not have are accepted and harmless', async (t) => {
+    const groups = (hook['rules'] as Obj[]).flatMap((r) => r['apiGroups'] as string[]);
+    t.ok(['tekton.dev', 'ray.io', 'serving.knative.dev', 'kubeflow.org'].every((g) => groups.includes(g)), 'the component names groups this cluster does not serve');
+    const served = await kubectl('api-resources', '--api-group=tekton.dev', '-o', 'name');
+    t.equal(served.stdout.trim(), '', 'no tekton.dev resources on this API server');
+    const registered = await kubectl('apply', '-f', await manifest('webhook', vwc));
+    t.equal(registered.code, 0, registered.stderr);
+    t.match(registered.stdout, 'validatingwebhookconfiguration.admissionregistration.k8s.io/pullguard-e2e-cr created');
+  });
+
+  await namespace('e2e-cr');
+  const probe = await manifest('probe', rollout('probe', 'Nginx:1.25'));
+  await waitFor('the API server to call the webhook for Rollouts', 20_000, async () => {
+    const r = await kubectl('-n', 'e2e-cr', 'create', '--dry-run=server', '-f', probe);
+    return r.code !== 0 && r.stderr.includes(`admission webhook "${WEBHOOK}" denied the request`) ? true : undefined;
+  });
+
+  await t.test('a Rollout with a malformed image is denied, naming the container and image; a good one is created', async (t) => {
+    const bad = await manifest('bad-rollout', rollout('web', 'ghcr.io/Acme/Web:2.1'));
+    const r = await kubectl('-n', 'e2e-cr', 'apply', '-f', bad);
+    t.equal(r.code, 1);
+    t.equal(r.stdout, '');
+    t.match(
+      r.stderr,
+      `Error from server (Forbidden): error when creating "${bad}": admission webhook "${WEBHOOK}" denied the request: Rollout e2e-cr/web: 1 image problem would stop its pods from starting:\n` +
+        '[IMAGE_REFERENCE_INVALID] container "web": image "ghcr.io/Acme/Web:2.1" is not a valid reference',
+    );
+    t.match((await kubectl('-n', 'e2e-cr', 'get', 'rollout', 'web')).stderr, /rollouts\.argoproj\.io "web" not found/);
+
+    const good = await kubectl('-n', 'e2e-cr', 'apply', '-f', await manifest('good-rollout', rollout('web', 'ghcr.io/acme/web:2.1')));
+    t.equal(good.code, 0, good.stderr);
+    t.equal(good.stdout, 'rollout.argoproj.io/web created\n');
+    t.equal(good.stderr, '');
+
+    // UPDATE checks only new images: a change elsewhere passes, a new bad image does not.
+    const scaled = await kubectl('-n', 'e2e-cr', 'patch', 'rollout', 'web', '--type=merge', '-p', '{"spec":{"replicas":3}}');
+    t.equal(scaled.code, 0, scaled.stderr);
+    const changed = await kubectl('-n', 'e2e-cr', 'patch', 'rollout', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"ghcr.io/acme/web:2.2 "}]');
+    t.equal(changed.code, 1);
+    t.match(changed.stderr, `denied the request: Rollout e2e-cr/web`);
+    t.match(changed.stderr, 'container "web": image "ghcr.io/acme/web:2.2 "');
+  });
+
+  await t.test("the user's own kind, described under carriers: and in the rules, is checked too", async (t) => {
+    const bad = await manifest('bad-buildjob', buildJob('nightly', 'registry.example.com/CI/packager:2'));
+    const r = await kubectl('-n', 'e2e-cr', 'apply', '-f', bad);
+    t.equal(r.code, 1);
+    t.match(r.stderr, `denied the request: BuildJob e2e-cr/nightly: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] container "package": image "registry.example.com/CI/packager:2"`);
+    const good = await kubectl('-n', 'e2e-cr', 'apply', '-f', await manifest('good-buildjob', buildJob('nightly', 'registry.example.com/ci/packager:2')));
+    t.equal(good.code, 0, good.stderr);
+    t.equal(good.stdout, 'buildjob.ci.example.com/nightly created\n');
+  });
+
+  await t.test('Pods are still answered as before', async (t) => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } };
+    const r = await kubectl('-n', 'e2e-cr', 'create', '--dry-run=server', '-f', await manifest('pod', pod));
+    t.equal(r.code, 0, r.stderr);
+    t.equal(r.stdout, 'pod/p created (server dry run)\n');
+  });
+}
