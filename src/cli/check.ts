@@ -55,6 +55,12 @@ Options:
                           (reference and credential checks still run)
   -h, --help              show this help
 
+Every kind that makes pods is checked: Kubernetes' own, the custom resources of Argo,
+Tekton, Knative, KubeRay, JobSet, LeaderWorkerSet and Kubeflow, and the kinds under
+"carriers:" in the configuration (docs/carriers.md). Objects of other kinds that hold
+image fields are listed as NOT READ; images Argo or Tekton fill in at run time
+({{...}}, $(...)) are counted, not checked.
+
 Pull credentials: Secrets and ServiceAccounts in the checked manifests are used as
 the kubelet would use them (namespace-aware). A referenced Secret is reported missing
 only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig;
