@@ -130,13 +130,23 @@ function unreadable(kind: string, field: string, problem: string): Finding {
   };
 }
 
-export async function evaluate(subject: Subject, deps: EngineDeps, deadline: number): Promise<Evaluation> {
+export interface EvaluateOptions {
+  /**
+   * Find the image fields that are not read (`Evaluation.unread`): a walk of the whole object, for
+   * reports (`pullguard check`). The webhook leaves it off; it answers for the kinds its rules send.
+   */
+  readonly unread?: boolean;
+}
+
+export async function evaluate(subject: Subject, deps: EngineDeps, deadline: number, opts: EvaluateOptions = {}): Promise<Evaluation> {
   const carrier = subjectCarrier(subject, deps.config);
-  if (!carrier) return { carrier: false, ...NOTHING, unread: imageFields(subject.object).map((f) => f.field) };
+  if (!carrier) return { carrier: false, ...NOTHING, unread: opts.unread ? imageFields(subject.object).map((f) => f.field) : [] };
   const workload = extractCarrier(subject.object, carrier);
-  const unread = imageFields(subject.object)
-    .map((f) => f.field)
-    .filter((f) => !workload.read.has(f));
+  const unread = opts.unread
+    ? imageFields(subject.object)
+        .map((f) => f.field)
+        .filter((f) => !workload.read.has(f))
+    : [];
   if (workload.missing !== null) {
     const field = carrier.podSpecs[0]?.text ?? 'spec';
     const finding: Finding = {
@@ -203,7 +213,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
 export async function review(
   subject: Subject,
   deps: EngineDeps,
-  opts: { readonly deadline: number; readonly modeOverride?: Mode | undefined },
+  opts: { readonly deadline: number; readonly modeOverride?: Mode | undefined; readonly unread?: boolean },
 ): Promise<Outcome> {
   const mode = opts.modeOverride ?? deps.config.mode;
   const skip = (skipped: Outcome['skipped']): Outcome => ({
@@ -214,6 +224,6 @@ export async function review(
   });
   if (deps.config.exemptions.namespaces.includes(subject.namespace)) return skip('namespace-exempt');
   if (mode === 'off') return skip('mode-off');
-  const evaluation = await evaluate(subject, deps, opts.deadline);
+  const evaluation = await evaluate(subject, deps, opts.deadline, { unread: opts.unread === true });
   return { evaluation, decision: decide(evaluation.findings, deps.config, mode), mode, skipped: null };
 }

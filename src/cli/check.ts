@@ -210,6 +210,7 @@ export async function checkObjects(
       const outcome = await review({ group, kind, namespace, name, object: o }, deps, {
         deadline: Date.now() + opts.budgetMs,
         modeOverride: opts.mode,
+        unread: true,
       });
       const entry = objectEntry({
         file: source,

@@ -177,7 +177,7 @@ export interface CarrierWorkload {
    * before any pod exists, so they are no references yet and are not checked.
    */
   readonly substituted: readonly ImageUse[];
-  /** Every image field read (checked or substituted), by field path. */
+  /** Every image field read (checked or substituted), by field path (computed on first use). */
   readonly read: ReadonlySet<string>;
 }
 
@@ -203,13 +203,12 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
   const pods: PodGroup[] = [];
   const problems: { field: string; problem: string }[] = [];
   const substituted: ImageUse[] = [];
-  const read = new Set<string>();
   const pattern = carrier.substitution ? SUBSTITUTION[carrier.substitution] : null;
-  const keep = (uses: readonly ImageUse[]): ImageUse[] => {
+  const keep = (uses: ImageUse[]): ImageUse[] => {
+    if (!pattern) return uses;
     const kept: ImageUse[] = [];
     for (const u of uses) {
-      if (u.image !== null) read.add(u.field);
-      if (pattern && u.image !== null && pattern.test(u.image)) substituted.push(u);
+      if (u.image !== null && pattern.test(u.image)) substituted.push(u);
       else kept.push(u);
     }
     return kept;
@@ -267,29 +266,60 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
   }
   let missing: string | null = null;
   if (carrier.podSpecRequired && !foundSpec && problems.length === 0) missing = `${carrier.podSpecs[0]?.text ?? 'the pod spec'} is missing`;
-  return { pods, problems, missing, substituted, read };
+  return new Extracted(pods, problems, missing, substituted);
+}
+
+/** The result of extractCarrier; the set of fields read is for reports only, so it is built when asked. */
+class Extracted implements CarrierWorkload {
+  #read: Set<string> | undefined;
+  constructor(
+    readonly pods: readonly PodGroup[],
+    readonly problems: readonly { readonly field: string; readonly problem: string }[],
+    readonly missing: string | null,
+    readonly substituted: readonly ImageUse[],
+  ) {}
+
+  get read(): ReadonlySet<string> {
+    if (!this.#read) {
+      this.#read = new Set<string>();
+      for (const pod of this.pods) for (const u of pod.uses) if (u.image !== null) this.#read.add(u.field);
+      for (const u of this.substituted) this.#read.add(u.field);
+    }
+    return this.#read;
+  }
 }
 
 /** Fields outside `metadata` and `status` named `image` that hold a string: path (`spec.foo[0].image`) and value. */
 export function imageFields(object: unknown): { readonly field: string; readonly image: string }[] {
   const found: { field: string; image: string }[] = [];
-  const walk = (node: unknown, field: string, depth: number): void => {
-    if (depth > MAX_WALK_DEPTH) return;
+  // The path is kept as a stack of keys and joined only for a hit: most nodes hold no image.
+  const keys: (string | number)[] = [];
+  const fieldOf = (): string => keys.reduce<string>((f, k) => (typeof k === 'number' ? `${f}[${k}]` : f === '' ? k : `${f}.${k}`), '');
+  const walk = (node: unknown): void => {
+    if (keys.length > MAX_WALK_DEPTH || typeof node !== 'object' || node === null) return;
     if (Array.isArray(node)) {
-      node.forEach((v: unknown, i: number) => walk(v, `${field}[${i}]`, depth + 1));
+      for (let i = 0; i < node.length; i++) {
+        keys.push(i);
+        walk(node[i]);
+        keys.pop();
+      }
       return;
     }
-    if (!isObject(node)) return;
-    for (const [k, v] of Object.entries(node)) {
-      const at = field === '' ? k : `${field}.${k}`;
-      if (k === 'image' && typeof v === 'string') found.push({ field: at, image: v });
-      else walk(v, at, depth + 1);
+    for (const k in node) {
+      if (!Object.hasOwn(node, k)) continue;
+      const v = (node as Json)[k];
+      keys.push(k);
+      if (k === 'image' && typeof v === 'string') found.push({ field: fieldOf(), image: v });
+      else walk(v);
+      keys.pop();
     }
   };
   if (isObject(object)) {
-    for (const [k, v] of Object.entries(object)) {
-      if (k === 'metadata' || k === 'status') continue;
-      walk(v, k, 1);
+    for (const k in object) {
+      if (!Object.hasOwn(object, k) || k === 'metadata' || k === 'status') continue;
+      keys.push(k);
+      walk(object[k]);
+      keys.pop();
     }
   }
   return found;

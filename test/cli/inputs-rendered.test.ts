@@ -25,7 +25,7 @@ t.test('helm template output: exact lines, the template of each object, empty an
   t.equal(r.stderr, '');
   const report = JSON.parse(r.stdout);
   // ServiceAccount, Secret and Service carry no images; the comment-only hpa.yaml document is no object.
-  t.same(report.summary, { objects: 3, images: 4, deny: 2, warn: 1, skipped: 3 });
+  t.same(report.summary, { objects: 3, images: 4, deny: 2, warn: 1, skipped: 3, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
   t.same(
     report.objects.map((o: any) => [o.source, o.file, o.line, o.template, o.kind, `${o.namespace}/${o.name}`, o.verdict]),
     [
@@ -73,7 +73,7 @@ t.test('kubectl kustomize output: exact lines in a rendered overlay', async (t) 
   const r = await run(['check', '--offline', '-o', 'json', KUSTOMIZE]);
   t.equal(r.code, 1);
   const report = JSON.parse(r.stdout);
-  t.same(report.summary, { objects: 2, images: 4, deny: 2, warn: 0, skipped: 2 });
+  t.same(report.summary, { objects: 2, images: 4, deny: 2, warn: 0, skipped: 2, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
   const [api, cron] = report.objects;
   t.match(api, { source: `${KUSTOMIZE}:26`, line: 26, template: null, kind: 'Deployment', namespace: 'shop-prod', name: 'prod-api', verdict: 'deny' });
   t.same(api.images.map((i: any) => [i.container, i.reference, i.line]), [
@@ -142,7 +142,7 @@ t.test('multi-document streams: empty documents, comment-only documents, `...` e
   t.equal(r.stderr, '');
   t.equal(r.code, 1);
   const report = JSON.parse(r.stdout);
-  t.same(report.summary, { objects: 2, images: 2, deny: 1, warn: 0, skipped: 0 });
+  t.same(report.summary, { objects: 2, images: 2, deny: 1, warn: 0, skipped: 0, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
   t.same(
     report.objects.map((o: any) => [o.source, o.name, o.images[0].line, o.findings.map((f: any) => f.line)]),
     [

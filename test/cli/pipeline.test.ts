@@ -73,7 +73,7 @@ t.test('--fail-on: deny (default) exits 1 only on denials, warn on warnings too'
   t.equal((await run(['check', '--fail-on', 'warn', '--offline', '-'], clean)).code, 0, 'clean: 0 with --fail-on warn');
   // Unaffected: the text and JSON reports.
   const json = await run(['check', '--fail-on', 'warn', '--offline', '-o', 'json', ...warnOnly.slice(1)]);
-  t.same(JSON.parse(json.stdout).summary, { objects: 2, images: 3, deny: 0, warn: 1, skipped: 1 });
+  t.same(JSON.parse(json.stdout).summary, { objects: 2, images: 3, deny: 0, warn: 1, skipped: 1, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
 });
 
 t.test('text: colour only on a terminal, never with NO_COLOR or into a file; helm templates named', async (t) => {

@@ -124,7 +124,7 @@ if (requireRegistry(t)) {
     t.equal(r.stderr, '');
     t.equal(r.code, 0);
     const report = JSON.parse(r.stdout);
-    t.same(report.summary, { objects: 2000, images: 2000, deny: 0, warn: 0, skipped: 1 });
+    t.same(report.summary, { objects: 2000, images: 2000, deny: 0, warn: 0, skipped: 1, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
     const manifestRequests = proxy.count('HEAD', /\/manifests\//) + proxy.count('GET', /\/manifests\//);
     t.equal(manifestRequests, 200, 'one manifest request per distinct image');
     t.comment(`2,000 manifests, 200 images: ${manifestRequests} manifest requests, ${seconds.toFixed(1)} s`);
