@@ -179,3 +179,34 @@ t.test('carriers: in the configuration is validated like the rest, every problem
     }
   }
 });
+
+t.test("the projects' own rules decide the pull secrets: Argo's workflow-level imagePullSecrets, Tekton's podTemplate", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-carriers-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, 'privateRegistries: [registry.example.com]\n');
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'regcred', namespace: 'ci' },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { 'registry.example.com': { auth: b64('u:p') } } })) },
+  };
+  const image = 'registry.example.com/ci/tool:1';
+  const workflow = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'wf', namespace: 'ci' }, spec: { imagePullSecrets: [{ name: 'regcred' }], templates: [{ name: 'main', container: { image } }] } };
+  const taskRun = { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'tr', namespace: 'ci' }, spec: { podTemplate: { imagePullSecrets: [{ name: 'regcred' }] }, taskSpec: { steps: [{ name: 'run', image }] } } };
+  const task = { apiVersion: 'tekton.dev/v1', kind: 'Task', metadata: { name: 'task', namespace: 'ci' }, spec: { steps: [{ name: 'run', image }] } };
+  const stdin = [secret, workflow, taskRun, task].map((o) => stringify(o)).join('---\n');
+  const r = await run(['check', '--offline', '-c', config, '-o', 'json', '-'], stdin);
+  t.equal(r.stderr, '');
+  const report = JSON.parse(r.stdout);
+  const byKind = new Map(report.objects.map((o: { kind: string }) => [o.kind, o]));
+  for (const kind of ['Workflow', 'TaskRun']) {
+    const o = byKind.get(kind) as { verdict: string; images: { credentials: unknown[] }[] };
+    t.same(o.images[0]!.credentials, [{ source: 'secret', secret: 'ci/regcred', key: 'registry.example.com' }], `${kind}: the pod's pull secret`);
+    t.equal(o.verdict, 'allow', kind);
+  }
+  const bare = byKind.get('Task') as { verdict: string; findings: { code: string; container: string }[] };
+  t.equal(bare.verdict, 'deny', 'a Task alone names no pull secret: its run decides, default ServiceAccount assumed');
+  t.same(bare.findings.map((f) => [f.code, f.container]), [['REGISTRY_AUTH_REQUIRED', 'run']]);
+});
