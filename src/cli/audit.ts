@@ -243,6 +243,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
           file: clusterLocation(at.resource, at.version, record),
           line: 1,
           template: null,
+          group: at.resource.group,
           kind: record.kind,
           namespace: record.namespace,
           name: record.name,
