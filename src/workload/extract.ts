@@ -21,7 +21,7 @@
  */
 import type { ImageUse } from '../checks/types.js';
 import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier } from './carriers.js';
-import { resolve, type PathProblem } from './paths.js';
+import { resolve, type PathProblem, type PathStep } from './paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -265,7 +265,7 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
     if (uses.length > 0) pods.push({ field: '', podSpec: {}, uses: keep(uses) });
   }
   let missing: string | null = null;
-  if (carrier.podSpecRequired && !foundSpec && problems.length === 0) missing = `${carrier.podSpecs[0]?.text ?? 'the pod spec'} is missing`;
+  if (carrier.podSpecRequired && !foundSpec && problems.length === 0) missing = firstMissing(object, carrier.podSpecs[0]?.path ?? []);
   return new Extracted(pods, problems, missing, substituted);
 }
 
@@ -287,6 +287,18 @@ class Extracted implements CarrierWorkload {
     }
     return this.#read;
   }
+}
+
+/** `spec is missing` for an object without `spec`: the first field of a (wildcard-free) path that is absent. */
+function firstMissing(object: unknown, steps: readonly PathStep[]): string {
+  let node: unknown = object;
+  const names: string[] = [];
+  for (const step of steps) {
+    names.push(step.name);
+    node = isObject(node) && Object.hasOwn(node, step.name) ? node[step.name] : undefined;
+    if (node === undefined || node === null) break;
+  }
+  return `${names.join('.') || 'the pod spec'} is missing`;
 }
 
 /** Fields outside `metadata` and `status` named `image` that hold a string: path (`spec.foo[0].image`) and value. */

@@ -43,7 +43,8 @@ export function parsePath(text: string): ParsedPath {
     const name = m?.[1] ?? '';
     if (!m) {
       const bracket = /\[[^\]]*\]/.exec(part)?.[0] ?? part;
-      return { ok: false, error: `segment ${i + 1} ("${part}"): ${bracket.startsWith('[') ? `only [*] may follow a field name, not ${bracket}` : 'unbalanced brackets'}` };
+      const why = !bracket.startsWith('[') ? 'unbalanced brackets' : bracket === '[*]' ? 'only more [*] may follow [*] in a segment (start a new one with ".")' : `only [*] may follow a field name, not ${bracket}`;
+      return { ok: false, error: `segment ${i + 1} ("${part}"): ${why}` };
     }
     if (name === '') return { ok: false, error: part === '' ? `segment ${i + 1} is empty (two dots, or a dot at an end)` : `segment ${i + 1} ("${part}") has [*] without a field name before it` };
     if (!NAME.test(name)) return { ok: false, error: `segment ${i + 1} ("${name}") may hold only letters, digits, "_" and "-"` };

@@ -25,6 +25,7 @@ t.test('path syntax: fields and [*], and a precise reason for anything else', as
     { path: '.spec', error: /segment 1 is empty/ },
     { path: 'spec.steps[0]', error: /only \[\*\] may follow a field name, not \[0\]/ },
     { path: 'spec.steps[*', error: /unbalanced brackets/ },
+    { path: 'spec.steps[*]image', error: /only more \[\*\] may follow \[\*\] in a segment/ },
     { path: 'spec.[*]', error: /\[\*\] without a field name/ },
     { path: 'spec.$image', error: /may hold only letters, digits/ },
     { path: 'spec.a b', error: /may hold only letters, digits/ },
@@ -198,7 +199,8 @@ t.test('wrong shapes are problems at their field, never a throw; built-in kinds 
   t.same(w.problems, [{ field: 'spec.replicatedJobs', problem: 'spec.replicatedJobs is a string, not a list or a map' }]);
   const t2 = extractCarrier({ spec: { templates: [{ container: 'alpine' }] } }, carrier('argoproj.io', 'Workflow'));
   t.same(t2.pods[0]?.uses, [{ container: '', slot: 'containers', field: 'spec.templates[0].container.image', image: null, problem: 'spec.templates[0].container is a string, not a container' }]);
-  t.equal(extractCarrier({ spec: {} }, carrier('apps', 'Deployment')).missing, 'spec.template.spec is missing');
+  t.equal(extractCarrier({ spec: {} }, carrier('apps', 'Deployment')).missing, 'spec.template is missing', 'the first field that is absent');
+  t.equal(extractCarrier({}, carrier('apps', 'Deployment')).missing, 'spec is missing');
   t.equal(extractCarrier({ spec: {} }, carrier('argoproj.io', 'Rollout')).missing, null, 'a Rollout with workloadRef has no template');
   for (const c of [carrier('tekton.dev', 'PipelineRun'), carrier('argoproj.io', 'CronWorkflow'), carrier('ray.io', 'RayJob')]) {
     for (const bad of [null, 42, 'x', [], { spec: [] }, { spec: { pipelineSpec: 1, workflowSpec: [], rayClusterSpec: 'x' } }]) {
