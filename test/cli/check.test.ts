@@ -83,7 +83,7 @@ t.test('exit 2 with file and line for unparsable YAML and unreadable input', asy
   t.equal(missing.stderr, 'pullguard check: no/such/file.yaml: no such file or directory\n');
   const scalar = await run(['check', '--offline', '-'], 'just a string\n');
   t.equal(scalar.code, 2);
-  t.equal(scalar.stderr, 'pullguard check: <stdin>:1:1: the document is a string, not a Kubernetes object\n');
+  t.equal(scalar.stderr, 'pullguard check: <stdin>:1:1: MANIFEST_UNPARSEABLE: the document is a string, not a Kubernetes object; nothing in this document was checked\n');
 });
 
 t.test('usage errors: exit 2 with a pointer to --help', async (t) => {
