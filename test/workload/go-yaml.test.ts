@@ -317,7 +317,7 @@ t.test('property: duplicate keys inserted at random: the last value wins, one no
 t.test('differential: kubectl (go-yaml) and pullguard read the same values', async (t) => {
   if (!onPath('kubectl')) {
     if (process.env['CI'] === 'true') t.fail('kubectl is not on PATH');
-    else t.skip('kubectl is not on PATH');
+    else t.plan(0, 'skipped: kubectl is not on PATH');
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'pullguard-goyaml-'));
