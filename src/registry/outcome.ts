@@ -13,6 +13,16 @@ import type { RegistryKind } from './hosts.js';
 export interface Credential {
   readonly username: string;
   readonly password: string;
+  /**
+   * The exact bytes to send, when they differ from the UTF-8 of username/password: a pull secret's
+   * `auth` may decode to bytes that are not UTF-8, and the kubelet passes them on as they are.
+   */
+  readonly bytes?: { readonly username: Uint8Array; readonly password: Uint8Array };
+}
+
+/** The username and password bytes a credential sends (Basic auth is base64 of `user:password` bytes). */
+export function credentialBytes(c: Credential): { readonly username: Uint8Array; readonly password: Uint8Array } {
+  return c.bytes ?? { username: Buffer.from(c.username, 'utf8'), password: Buffer.from(c.password, 'utf8') };
 }
 
 export interface Platform {
