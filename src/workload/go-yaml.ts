@@ -12,8 +12,9 @@
  * 2. Each document goes through sigs.k8s.io/yaml `Unmarshal` (YAMLToJSON, non-strict), which parses it
  *    with go-yaml v2 (go.yaml.in/yaml/v2 in current kubectl, a port of libyaml) into Go maps: a key
  *    given twice keeps its LAST value (non-strict decoding of a map just sets the key again), and a
- *    key that is a mapping or a list is an error when the result is turned into JSON ("unsupported
- *    map key"). manifests.ts handles both.
+ *    key that is a mapping or a list is an error of go-yaml's decoder ("yaml: invalid map key": a Go
+ *    map cannot have such a key). manifests.ts handles both; kubectl's own messages for these cases
+ *    are checked in test/cli/inputs-kubectl.test.ts.
  *
  * libyaml does not check the indentation of the continuation lines of a quoted scalar or of the lines
  * inside a flow collection (`[…]`, `{…}`) at all: its scanner (yaml_parser_scan_flow_scalar) only

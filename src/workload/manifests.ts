@@ -113,7 +113,7 @@ interface Walk {
 /**
  * Make the document what kubectl reads, in place: of a key given twice in a mapping only the last pair
  * stays (go-yaml v2's non-strict decoding sets the key again; a note says so), and a mapping or list
- * used as a key is a problem (sigs.k8s.io/yaml cannot turn it into JSON: "unsupported map key"; it is
+ * used as a key is a problem (go-yaml's decoder rejects it: "yaml: invalid map key"; it is
  * what an unquoted `{{ .value }}` template parses as).
  */
 function normalize(node: unknown, path: (string | number)[], w: Walk, lineAt: (offset: number) => number, text: string): void {
@@ -130,7 +130,7 @@ function normalize(node: unknown, path: (string | number)[], w: Walk, lineAt: (o
           offset: start,
           reason:
             `${pathText(path)} has a ${isMap(pair.key) ? 'mapping' : 'list'} where a key is expected (${found.split('\n')[0]}); ` +
-            'kubectl cannot read it ("unsupported map key")' +
+            'kubectl cannot read it ("invalid map key")' +
             (TEMPLATE.test(text.slice(lineStart(text, start), lineEnd(text, end))) ? `; ${TEMPLATE_HINT}` : ''),
         };
         return;
