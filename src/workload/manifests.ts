@@ -125,13 +125,15 @@ function normalize(node: unknown, path: (string | number)[], w: Walk, lineAt: (o
       if (isCollection(pair.key)) {
         const start = (pair.key as YamlNode).range?.[0] ?? 0;
         const end = (pair.key as YamlNode).range?.[1] ?? start;
-        const found = text.slice(start, end);
+        const line = text.slice(lineStart(text, start), lineEnd(text, end));
+        const template = TEMPLATE.exec(line)?.[0];
         w.problem ??= {
           offset: start,
-          reason:
-            `${pathText(path)} has a ${isMap(pair.key) ? 'mapping' : 'list'} where a key is expected (${found.split('\n')[0]}); ` +
-            'kubectl cannot read it ("invalid map key")' +
-            (TEMPLATE.test(text.slice(lineStart(text, start), lineEnd(text, end))) ? `; ${TEMPLATE_HINT}` : ''),
+          reason: template
+            ? `${pathText(path)} is an unrendered Go/Helm template (${template}), not a value: YAML reads it as a mapping used as a key, ` +
+              'which kubectl rejects ("invalid map key"); render the template first (helm template) or quote the value'
+            : `${pathText(path)} has a ${isMap(pair.key) ? 'mapping' : 'list'} where a key is expected ` +
+              `(${text.slice(start, end).split('\n')[0]}); kubectl rejects it ("invalid map key")`,
         };
         return;
       }

@@ -176,7 +176,7 @@ t.test('what kubectl cannot read: one problem per document, the others still rea
     problems.map((p) => p.line),
     [3, 10, 13],
   );
-  t.match(problems[0]?.reason, /^metadata\.namespace has a mapping where a key is expected \(\{ \.ns \}\); kubectl cannot read it \("invalid map key"\); it looks like an unrendered Go\/Helm template/);
+  t.equal(problems[0]?.reason, 'metadata.namespace is an unrendered Go/Helm template ({{ .ns }}), not a value: YAML reads it as a mapping used as a key, which kubectl rejects ("invalid map key"); render the template first (helm template) or quote the value');
   t.match(problems[1]?.reason, /unrendered Go\/Helm template/);
   await new Promise((r) => setImmediate(r));
   t.same(warnings, [], 'no process warning');
