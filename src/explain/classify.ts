@@ -136,7 +136,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     cause: 'platform-missing',
     runtime: 'containerd',
-    re: /no match for platform in manifest|no matching manifest for .+? in the manifest list entries|no image found in (?:manifest list|image index) for architecture|no (?:suitable|matching) image (?:found )?for (?:the )?platform/i,
+    re: /no match for platform in manifest|no matching manifest for .+? in the manifest list entries|no image found in (?:manifest list|image index) for architecture|no (?:suitable|matching) image (?:found )?for (?:the )?platform|image operating system "[^"]+" cannot be used on this platform/i,
     source: 'containerd images/image.go "no match for platform in manifest" (nginx/nginx-gateway-fabric#3661); moby "no matching manifest for linux/arm64/v8 in the manifest list entries"; containers/image manifest/list.go "no image found in manifest list for architecture" (cri-o/cri-o#8283)',
   },
   // --- transport: TLS, DNS, connection, time (before any "status" pattern: a token fetch that fails
@@ -144,7 +144,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     cause: 'plain-http',
     runtime: 'containerd',
-    re: /server gave HTTP response to HTTPS client/,
+    re: /server gave HTTP response to HTTPS client|first record does not look like a TLS handshake/,
     source: 'Go net/http client error, relayed by every runtime (enix/kube-image-keeper#60)',
   },
   {
@@ -199,7 +199,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     cause: 'access-denied',
     runtime: 'registry',
-    re: /Permission "artifactregistry\.repositories\.downloadArtifacts" denied|not authorized to perform: ecr:|is not allowed access|failed to fetch oauth token: unexpected status(?: from \w+ request to \S+)?: 403|\b403 Forbidden\b|status code \[?[^\]]*\]?: 403|unexpected status(?: from \w+ request to \S+)?: 403|unexpected status code \S+: 403|denied: (?:access forbidden|requested access to the resource is denied: 403)/,
+    re: /Permission "artifactregistry\.repositories\.downloadArtifacts" denied|not authorized to perform: ecr:|is not allowed access|failed to fetch oauth token: unexpected status(?: from \w+ request to \S+)?: 403|\b403 Forbidden\b|status code \[?[^\]]*\]?: 403|unexpected status(?: from \w+ request to \S+)?: 403|unexpected status code \S+: 403|denied: (?:access forbidden|requested access to the resource is denied: 403)|": Forbidden\s*$|\bHTTP 403 response body/,
     source: 'containerd authorizer.go "failed to fetch oauth token: unexpected status: 403" (CrowdStrike/terraform-kubectl-falcon#27); containerd resolver.go "pulling from host … failed with status code [manifests …]: 403 Forbidden" (mysticaltech/terraform-hcloud-kube-hetzner#451); GAR / ECR permission bodies',
   },
   {
@@ -229,7 +229,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     cause: 'content-missing',
     runtime: 'containerd',
-    re: /could not fetch content descriptor|content at [^\s]+ not found|failed to copy: [^\n]*not found|blob unknown|BLOB_UNKNOWN/,
+    re: /could not fetch content descriptor|content at [^\s]+ not found|content digest [^\s]+: not found|failed to copy: [^\n]*not found|blob unknown|BLOB_UNKNOWN/,
     source: 'containerd remotes/handlers.go "could not fetch content descriptor … from remote: not found"; distribution BLOB_UNKNOWN',
   },
   {

@@ -96,6 +96,16 @@ if (reason) {
         secrets: ['regcred'],
       },
       {
+        pod: 'init-crio',
+        image: img('team/app:1.3'),
+        container: 'migrate',
+        init: true,
+        reason: 'ErrImagePull',
+        message: `initializing source docker://${img('team/app:1.3')}: reading manifest 1.3 in ${img('team/app')}: manifest unknown`,
+        events: [{ reason: 'Failed', message: `Failed to pull image "${img('team/app:1.3')}": initializing source docker://${img('team/app:1.3')}: reading manifest 1.3 in ${img('team/app')}: manifest unknown` }],
+        secrets: ['regcred'],
+      },
+      {
         pod: 'unreachable',
         image: `127.0.0.1:${closedPort}/team/app:1.0`,
         reason: 'ErrImagePull',
@@ -137,12 +147,12 @@ if (reason) {
     let started = Date.now();
     const all = await k(['pullguard', 'explain', '-n', 'shop', '-c', config, '-o', 'json']);
     t.equal(all.code, 1, `exit 1 when failing pulls were explained\n${all.stderr}`);
-    t.comment(`kubectl pullguard explain over 9 pods: ${Date.now() - started} ms`);
+    t.comment(`kubectl pullguard explain over 10 pods: ${Date.now() - started} ms`);
     started = Date.now();
     const report = JSON.parse(all.stdout) as { podsChecked: number; explanations: Array<Record<string, any>> };
-    t.equal(report.podsChecked, 9);
+    t.equal(report.podsChecked, 10);
     const by = (pod: string) => report.explanations.find((e) => e['pod'] === pod)!;
-    t.equal(report.explanations.length, 8, 'the healthy pod is not reported');
+    t.equal(report.explanations.length, 9, 'the healthy pod is not reported');
 
     t.match(by('bad-name'), { code: 'IMAGE_REFERENCE_INVALID', cause: 'reference-invalid', confirmation: 'confirmed', reason: 'InvalidImageName' });
     t.match(by('bad-name').webhook, /would deny this pod .*IMAGE_REFERENCE_INVALID/);
@@ -166,6 +176,9 @@ if (reason) {
 
     t.match(by('unreachable'), { code: 'REGISTRY_UNREACHABLE', cause: 'unreachable', confirmation: 'not-confirmed' });
     t.ok(by('unreachable').checked.some((l: string) => /no network path to this registry/.test(l)), 'says pullguard cannot reach the registry');
+
+    t.match(by('init-crio'), { code: 'IMAGE_TAG_NOT_FOUND', cause: 'tag-missing', slot: 'initContainers', container: 'migrate', confirmation: 'confirmed' });
+    t.match(by('init-crio').matched.source, /containers\/image/, 'CRI-O wording');
 
     const web = by('web-5d4f8-x7k2p');
     t.match(web, { code: 'IMAGE_TAG_NOT_FOUND', container: 'team-app', confirmation: 'confirmed' });
@@ -205,6 +218,9 @@ if (reason) {
     const sel = await inproc(['-l', 'app=web', '-n', 'shop', '-c', config, '-o', 'json']);
     t.equal(sel.code, 1, sel.stderr);
     t.same(JSON.parse(sel.stdout).explanations.map((e: { pod: string }) => e.pod), ['web-5d4f8-x7k2p'], '-l selects by label');
+    const everywhere = await inproc(['-A', '--offline', '-o', 'json']);
+    t.equal(everywhere.code, 1, everywhere.stderr);
+    t.equal(JSON.parse(everywhere.stdout).explanations.length, 9, '-A reads every namespace');
   });
 }
 
@@ -212,6 +228,8 @@ interface PodCase {
   readonly pod: string;
   readonly image: string;
   readonly container?: string;
+  /** Where the failing container is (default containers). */
+  readonly init?: boolean;
   readonly node?: string;
   readonly reason: string;
   readonly message: string;
@@ -263,7 +281,11 @@ async function podWithFailure(k: K, c: PodCase, now: string): Promise<void> {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: c.pod, namespace: 'shop', ...(c.labels ? { labels: c.labels } : {}), ...(c.owner ? { ownerReferences: [c.owner] } : {}) },
-    spec: { nodeName, containers: [{ name: container, image: c.image }], ...(c.secrets.length ? { imagePullSecrets: c.secrets.map((name) => ({ name })) } : {}) },
+    spec: {
+      nodeName,
+      ...(c.init ? { initContainers: [{ name: container, image: c.image }], containers: [{ name: 'main', image: 'registry.example/main:1' }] } : { containers: [{ name: container, image: c.image }] }),
+      ...(c.secrets.length ? { imagePullSecrets: c.secrets.map((name) => ({ name })) } : {}),
+    },
   }));
   const uid = (await k(['get', 'pod', c.pod, '-n', 'shop', '-o', 'jsonpath={.metadata.uid}'])).stdout;
   // As the kubelet reports it (pkg/kubelet/kuberuntime and status manager): Pending, the container waiting.
@@ -271,10 +293,11 @@ async function podWithFailure(k: K, c: PodCase, now: string): Promise<void> {
     status: {
       phase: 'Pending',
       conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady' }],
-      containerStatuses: [{ name: container, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: c.reason, message: c.message } } }],
+      [c.init ? 'initContainerStatuses' : 'containerStatuses']: [{ name: container, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: c.reason, message: c.message } } }],
+      ...(c.init ? { containerStatuses: [{ name: 'main', image: 'registry.example/main:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }] } : {}),
     },
   })]);
-  const involved = { apiVersion: 'v1', kind: 'Pod', name: c.pod, namespace: 'shop', uid, fieldPath: `spec.containers{${container}}` };
+  const involved = { apiVersion: 'v1', kind: 'Pod', name: c.pod, namespace: 'shop', uid, fieldPath: `spec.${c.init ? 'initContainers' : 'containers'}{${container}}` };
   let i = 0;
   for (const e of [...c.events, { reason: 'Failed', message: `Error: ${c.reason}` }]) {
     await k(['create', '-f', '-'], JSON.stringify({
