@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { runCertsCommand } from './certs.js';
 import { runCheck } from './check.js';
+import { runExplain } from './explain.js';
 import { EXIT, processIo, type Io } from './io.js';
 import { runServe } from './serve.js';
 
@@ -18,6 +19,8 @@ Commands:
   serve    run the validating admission webhook (HTTPS)
   check    check manifest files with the same engine, for CI and GitOps pipelines
   certs    write a CA, a serving certificate and the kustomize inputs for a deployment
+  explain  say why pods cannot pull their images, proven with the registry, and the fix
+           (also as a kubectl plugin: kubectl pullguard explain)
 
 Run "pullguard <command> --help" for a command's options.
   -h, --help       show this help
@@ -38,6 +41,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return runCheck(rest, io);
     case 'certs':
       return runCertsCommand(rest, io);
+    case 'explain':
+      return runExplain(rest, io);
     case undefined:
     case '-h':
     case '--help':

@@ -58,6 +58,7 @@ export class KubeApiError extends Error {
 
 export interface ListParams {
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
   readonly limit?: number;
   /** The previous page's metadata.continue. */
   readonly continue?: string;
@@ -78,7 +79,7 @@ export const LIST_PAGE_SIZE = 500;
 export async function listAll(
   client: { list(path: string, params: ListParams, signal?: AbortSignal): Promise<ListResult> },
   path: string,
-  params: Pick<ListParams, 'fieldSelector'> = {},
+  params: Pick<ListParams, 'fieldSelector' | 'labelSelector'> = {},
   signal?: AbortSignal,
 ): Promise<{ readonly items: unknown[]; readonly resourceVersion: string | undefined }> {
   const items: unknown[] = [];
@@ -188,12 +189,30 @@ export class KubeClient {
     try {
       const res = await this.open(
         path,
-        { fieldSelector: params.fieldSelector, limit: params.limit, continue: params.continue },
+        { fieldSelector: params.fieldSelector, labelSelector: params.labelSelector, limit: params.limit, continue: params.continue },
         combined,
         { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs },
       );
       const body = (await untilAborted(res.body.json(), combined)) as unknown;
       return listResult(body);
+    } catch (err) {
+      if (deadline.aborted && !signal?.aborted) {
+        throw new KubeApiError(`${what}: no complete answer from the API server within ${this.listTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
+      }
+      throw this.wrap(err, what, signal);
+    }
+  }
+
+  /** One object (`/api/v1/namespaces/ns/pods/name`); a KubeApiError with statusCode 404 when it does not exist. */
+  async get(path: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const deadline = AbortSignal.timeout(this.listTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const what = `get ${path}`;
+    try {
+      const res = await this.open(path, {}, combined, { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs });
+      const body = (await untilAborted(res.body.json(), combined)) as unknown;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new KubeApiError('the answer is not an object');
+      return body as Record<string, unknown>;
     } catch (err) {
       if (deadline.aborted && !signal?.aborted) {
         throw new KubeApiError(`${what}: no complete answer from the API server within ${this.listTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
