@@ -70,6 +70,8 @@ export function sarifRules(docs: ReadonlyMap<string, FindingDoc>): object[] {
 /** The location of an input: a `%SRCROOT%`-relative URI under `cwd`, an absolute `file:` URI outside it. */
 export function artifactLocation(file: string, cwd: string): { uri: string; uriBaseId?: string; description?: { text: string } } {
   if (file === '<stdin>') return { uri: 'stdin', description: { text: 'standard input' } };
+  // `pullguard audit`: an object in the cluster, named by its API path (src/cli/audit.ts clusterLocation).
+  if (file.startsWith('cluster:/')) return { uri: file, description: { text: 'an object in the cluster' } };
   const abs = resolve(cwd, file);
   const rel = relative(cwd, abs);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { uri: pathToFileURL(abs).href };

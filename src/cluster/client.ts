@@ -269,6 +269,27 @@ export class KubeClient {
     }
   }
 
+  /**
+   * One request that changes something (or reads one object): `GET`, `POST`, `PUT`, `PATCH` (merge
+   * patch) or `DELETE` of `path`, with a JSON body. Resolves with the answer's JSON; rejects with a
+   * KubeApiError carrying the status (409 Conflict for a stale resourceVersion, 404 Not Found …).
+   * Same deadline as a list page.
+   */
+  async send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const deadline = AbortSignal.timeout(this.listTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const what = `${method} ${path}`;
+    try {
+      const res = await this.open(path, {}, combined, { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs }, method, body);
+      return (await untilAborted(res.body.json(), combined)) as unknown;
+    } catch (err) {
+      if (deadline.aborted && !signal?.aborted) {
+        throw new KubeApiError(`${what}: no complete answer from the API server within ${this.listTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
+      }
+      throw this.wrap(err, what, signal);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     await this.agent.destroy().catch(() => undefined);
@@ -279,6 +300,8 @@ export class KubeClient {
     query: Query,
     signal: AbortSignal,
     timeouts: { headersTimeout: number; bodyTimeout: number },
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' = 'GET',
+    body?: unknown,
   ): Promise<Dispatcher.ResponseData> {
     const server = this.connection.server;
     const search = new URLSearchParams();
@@ -289,8 +312,14 @@ export class KubeClient {
     const pending = this.agent.request({
       origin: server.origin,
       path: fullPath,
-      method: 'GET',
-      headers: { ...auth, accept: 'application/json', 'user-agent': USER_AGENT },
+      method,
+      headers: {
+        ...auth,
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+        ...(body !== undefined ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal,
       ...timeouts,
     });
