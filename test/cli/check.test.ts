@@ -160,3 +160,24 @@ t.test('a directory holding one unparseable file: every other file is still chec
   t.same(report.input.problems.map((p: any) => [p.code, p.file.slice(dir.length + 1), p.line]), [['MANIFEST_UNPARSEABLE', 'a-broken.yaml', 8]]);
   t.equal(report.input.files, 3);
 });
+
+t.test('a container without an image is a finding, not an image checked (text and json summary)', async (t) => {
+  const manifest = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: p, namespace: default}',
+    'spec:',
+    '  containers:',
+    '  - {name: app, image: "redis:7"}',
+    '  - {name: sidecar}',
+    '  - {name: odd, image: 42}',
+    '',
+  ].join('\n');
+  const text = await run(['check', '--offline', '-'], manifest);
+  t.equal(text.code, 1);
+  t.match(text.stdout.trimEnd().split('\n').at(-1), /^1 object, 1 image checked: 2 would be denied/);
+  const json = await run(['check', '--offline', '-o', 'json', '-'], manifest);
+  const report = JSON.parse(json.stdout);
+  t.equal(report.summary.images, 1);
+  t.equal(report.objects[0].images.length, 3, 'every image use is still listed');
+});
