@@ -110,7 +110,8 @@ export function buildReport(objects: readonly ObjectEntry[], skipped: number): R
   let deny = 0;
   let warn = 0;
   for (const o of objects) {
-    images += o.images.length;
+    // A container (or image volume) with no image string is a finding, not an image checked.
+    images += o.images.filter((i) => i.reference !== null).length;
     for (const f of o.findings) {
       if (f.action === 'deny') deny++;
       else warn++;

@@ -138,3 +138,24 @@ t.test('pull secrets a pod names but the manifests do not hold are reported unve
   const withSa = await run(['check', '--offline', '-o', 'json', '-'], 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}\n---\n' + pod);
   t.same(JSON.parse(withSa.stdout).objects[0].findings.map((f: { code: string }) => f.code), ['PULL_SECRET_NOT_FOUND', 'PULL_SECRET_NOT_FOUND'], 'a manifest set that describes the namespace: missing');
 });
+
+t.test('a container without an image is a finding, not an image checked (text and json summary)', async (t) => {
+  const manifest = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: p, namespace: default}',
+    'spec:',
+    '  containers:',
+    '  - {name: app, image: "redis:7"}',
+    '  - {name: sidecar}',
+    '  - {name: odd, image: 42}',
+    '',
+  ].join('\n');
+  const text = await run(['check', '--offline', '-'], manifest);
+  t.equal(text.code, 1);
+  t.match(text.stdout.trimEnd().split('\n').at(-1), /^1 object, 1 image checked: 2 would be denied/);
+  const json = await run(['check', '--offline', '-o', 'json', '-'], manifest);
+  const report = JSON.parse(json.stdout);
+  t.equal(report.summary.images, 1);
+  t.equal(report.objects[0].images.length, 3, 'every image use is still listed');
+});
