@@ -41,6 +41,8 @@ export interface AuditorOptions {
   serviceAccountSecrets(namespace: string, name: string): readonly string[];
   readonly intervalMs: number;
   readonly concurrency: number;
+  /** Share of the interval a full cycle's starts are spread over (default SPREAD_FRACTION). */
+  readonly spreadFraction?: number;
   /** A full cycle starts (the lookup answers are dropped). */
   onCycleStart?(): void;
   onCycleEnd?(stats: CycleStats): void;
@@ -168,7 +170,7 @@ export class Auditor {
     const startedAt = this.#now();
     this.#o.onCycleStart?.();
     const reps = this.#o.inventory.representatives();
-    const spreadMs = reps.length > 1 ? (this.#o.intervalMs * SPREAD_FRACTION) / reps.length : 0;
+    const spreadMs = reps.length > 1 ? (this.#o.intervalMs * (this.#o.spreadFraction ?? SPREAD_FRACTION)) / reps.length : 0;
     await this.#auditAll(reps, spreadMs);
     if (!this.#running) return;
     // Sweep: results of workloads that are no longer representatives.
