@@ -6,7 +6,7 @@
  *   Secret / ServiceAccount watch (ClusterWatch) ──►├─► Auditor (src/audit/auditor.ts)
  *                                                   │     engine with AuditLookup (per-cycle, budget)
  *                                                   ▼     over its OWN RegistryChecker
- *                                          metrics (src/audit/metrics.ts)
+ *                                          metrics (src/audit/metrics.ts), Events on state changes
  *
  * Every replica serves the webhook; only the Lease holder watches workloads and audits. Losing the
  * Lease stops the audit and drops its results and watches (the new leader reports).
@@ -18,8 +18,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry as PromRegistry } from 'prom-client';
-import { Auditor } from '../audit/auditor.js';
-import { Inventory, reduceWorkload } from '../audit/inventory.js';
+import { Auditor, type AuditResult } from '../audit/auditor.js';
+import { eventFor } from '../audit/events.js';
+import { Inventory, recordKey, reduceWorkload } from '../audit/inventory.js';
 import { AuditLookup, RegistryBudget } from '../audit/lookup.js';
 import { createAuditMetrics, type AuditMetrics } from '../audit/metrics.js';
 import { auditRecord } from '../audit/run.js';
@@ -48,6 +49,8 @@ export interface ServeAuditOptions {
 export class ServeAudit {
   readonly metrics: AuditMetrics;
   readonly elector: LeaderElector;
+  /** This replica in the Lease and in Events (host name plus a random suffix: two processes never share one). */
+  readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
   #term: { inventory: Inventory; auditor: Auditor; watch: WorkloadWatch; checker: RegistryChecker; poll?: NodeJS.Timeout } | null = null;
   #starting: Promise<void> | null = null;
 
@@ -62,7 +65,7 @@ export class ServeAudit {
       client: opts.cluster.client,
       namespace: opts.namespace,
       name: audit.lease.name,
-      identity: `${hostname()}_${randomBytes(4).toString('hex')}`,
+      identity: this.identity,
       // client-go's proportions: 15 s / 10 s / 2 s.
       leaseDurationMs: durationMs,
       renewDeadlineMs: Math.round((durationMs * 2) / 3),
@@ -131,6 +134,7 @@ export class ServeAudit {
       serviceAccountSecrets: (ns, sa) => state.serviceAccount(ns, sa)?.imagePullSecrets ?? [],
       intervalMs: config.audit.intervalSeconds * 1000,
       concurrency: config.audit.concurrency,
+      onResult: (result, previous) => this.#announce(result, previous),
       onCycleStart: () => lookup.newCycle(),
       onCycleEnd: (stats) => this.metrics.cycleEnded(stats),
       logger: this.opts.logger,
@@ -174,6 +178,16 @@ export class ServeAudit {
   /** The current leadership term (typing helper). */
   get term() {
     return this.#term;
+  }
+
+  /** An Event on the workload when its state changed (src/audit/events.ts); a failed post is logged, never retried. */
+  #announce(result: AuditResult, previous: AuditResult | null): void {
+    const event = eventFor(result, previous, { now: Date.now(), instance: this.identity });
+    if (!event) return;
+    const ns = result.record.namespace;
+    this.opts.cluster.client.send('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, event).catch((err: unknown) => {
+      this.opts.logger.warn({ workload: recordKey(result.record), reason: (err as Error).message }, 'audit: could not record an Event');
+    });
   }
 
   #follow(): void {

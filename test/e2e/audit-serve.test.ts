@@ -94,6 +94,15 @@ async function scene(t: Test): Promise<void> {
     });
     t.same(problems(text), ['shop/Deployment/api/app:IMAGE_TAG_NOT_FOUND']);
     t.match(text, /^pullguard_audit_workloads\{result="fail"\} 1$/m);
+    const events = await waitFor('an Event on the Deployment', 10_000, async () => {
+      const out = await kubectl(kube, ['-n', 'shop', 'get', 'events', '-o', 'json']);
+      const items = (JSON.parse(out) as { items: { reason: string; type: string; message: string; involvedObject: { kind: string; name: string } }[] }).items;
+      return items.some((e) => e.reason === 'ImageNotPullable') ? items : undefined;
+    });
+    const notPullable = events.filter((e) => e.reason === 'ImageNotPullable');
+    t.same(notPullable.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}`), ['Deployment/api'], 'an Event on exactly the workload using the tag');
+    t.equal(notPullable[0]!.type, 'Warning');
+    t.match(notPullable[0]!.message, /IMAGE_TAG_NOT_FOUND: container "app"/);
   });
 
   await t.test('a pull Secret deleted: re-audited at once; restored: cleared', async (t) => {
@@ -109,6 +118,13 @@ async function scene(t: Test): Promise<void> {
       return problems(m).every((p) => !p.includes('PULL_SECRET')) && problems(m).length > 0 ? m : undefined;
     });
     t.same(problems(back), ['shop/Deployment/api/app:IMAGE_TAG_NOT_FOUND']);
+    const events = await waitFor('web pullable again', 10_000, async () => {
+      const out = await kubectl(kube, ['-n', 'shop', 'get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'json']);
+      const items = (JSON.parse(out) as { items: { reason: string }[] }).items.map((e) => e.reason);
+      return items.includes('ImagePullable') ? items : undefined;
+    });
+    // State changes only: broken once, pullable once — not one Event per cycle.
+    t.same(events.sort(), ['ImageNotPullable', 'ImagePullable']);
   });
 
   await t.test('the leader stops: the other replica takes over and reports', async (t) => {

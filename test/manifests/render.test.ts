@@ -172,6 +172,7 @@ if (problem !== null) {
       ...['/pods', '/replicationcontrollers', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs'].flatMap((r) =>
         ['list', 'watch'].map((v) => `${r} ${v}`),
       ),
+      '/events create',
     ];
     t.strictSame([...granted].sort(), expected.sort());
 
