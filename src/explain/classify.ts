@@ -229,7 +229,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     cause: 'content-missing',
     runtime: 'containerd',
-    re: /could not fetch content descriptor|content at [^\s]+ not found|content digest [^\s]+: not found|failed to copy: [^\n]*not found|blob unknown|BLOB_UNKNOWN/,
+    re: /could not fetch content descriptor|content at [^\s]+ not found|content digest [^\s]+: not found|failed to copy: [^\n]*not found|blob unknown|unknown blob|BLOB_UNKNOWN/,
     source: 'containerd remotes/handlers.go "could not fetch content descriptor … from remote: not found"; distribution BLOB_UNKNOWN',
   },
   {

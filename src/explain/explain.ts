@@ -5,6 +5,7 @@
  * The cause is a finding code: the engine's codes (src/checks/codes.ts) where the engine can prove the
  * cause, and the explain-only codes below for causes that live on the node or in the runtime.
  */
+import { FINDINGS, isFindingCode } from '../checks/codes.js';
 import type { Finding, ImageReport } from '../checks/types.js';
 import { parseEcrHost } from '../cloud/ecr.js';
 import type { Decision } from '../verdict/policy.js';
@@ -360,7 +361,8 @@ export function explain(input: ExplainInput): Explanation {
   const { pull: f, classification: c, pod: p, node, engine } = input;
   const findings = engine?.findings ?? [];
   const decisive = findings.find((x) => DECISIVE.has(x.code)) ?? null;
-  const undecided = findings.find((x) => !DECISIVE.has(x.code) && x.code !== 'PULL_SECRET_NOT_FOUND' && x.code !== 'PULL_SECRET_UNUSABLE') ?? null;
+  // "Could not decide" findings (the code table's `undecided`): unreachable, rate-limited, unverified.
+  const undecided = findings.find((x) => isFindingCode(x.code) && FINDINGS[x.code].undecided) ?? null;
   const checked: string[] = [];
   let confirmation: Confirmation;
   let disagreement: string | null = null;
@@ -425,7 +427,9 @@ export function explain(input: ExplainInput): Explanation {
 
   const webhook = !engine
     ? 'not evaluated (--offline)'
-    : engine.decision.verdict === 'deny'
+    : f.slot === 'sandbox'
+      ? "pullguard's webhook does not check the pause image: it is the runtime's setting (sandbox_image / pause_image), not the pod's"
+      : engine.decision.verdict === 'deny'
       ? `pullguard's webhook (enforce mode) would deny this pod${p.owners.length ? ` and its ${p.owners[0]!.kind}` : ''} at apply time: ${engine.decision.decided.map((d) => d.finding.code).filter((v, i, a) => a.indexOf(v) === i).join(', ')}`
       : engine.decision.verdict === 'warn'
         ? `pullguard's webhook would admit it with a warning (${engine.decision.decided.map((d) => d.finding.code).filter((v, i, a) => a.indexOf(v) === i).join(', ')}); set the code's action to deny to stop it`

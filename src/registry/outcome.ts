@@ -27,6 +27,7 @@ export function credentialBytes(c: Credential): { readonly username: Uint8Array;
 
 export interface Platform {
   readonly os: string;
+  /** In a WANTED platform, '' means any architecture: a pod pinned to an OS only (`kubernetes.io/os`). */
   readonly architecture: string;
   readonly variant?: string;
 }
@@ -607,6 +608,7 @@ export function combineCredentialFailures(outcomes: readonly RegistryOutcome[]):
 // Platforms
 
 export function platformString(p: Platform): string {
+  if (p.architecture === '') return p.os; // an OS-only pin: any architecture of that OS
   return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 }
 
@@ -621,6 +623,7 @@ function normVariant(arch: string, variant: string | undefined): string {
 export function platformMatches(wanted: Platform, have: Platform): boolean {
   if (wanted.os.toLowerCase() !== have.os.toLowerCase()) return false;
   const arch = wanted.architecture.toLowerCase();
+  if (arch === '') return true; // OS-only: any entry of that OS will do
   if (arch !== have.architecture.toLowerCase()) return false;
   if (!wanted.variant) return true;
   return normVariant(arch, wanted.variant) === normVariant(arch, have.variant);

@@ -16,6 +16,7 @@ t.test('defaults', async (t) => {
     platforms: [],
     carriers: [],
     cache: { maxEntries: 10000, positiveTagSeconds: 300, positiveDigestSeconds: 86400, negativeSeconds: 30 },
+    audit: { enabled: true, intervalSeconds: 600, registryLookupsPerMinute: 300, concurrency: 4, maxProblemSeries: 2000, lease: { name: 'pullguard-audit', durationSeconds: 15 } },
     timeouts: { admissionMarginMs: 1000, defaultBudgetMs: 8000, registryRequestMs: 4000 },
   });
 });
@@ -55,4 +56,18 @@ t.test('every problem is reported with its path', async (t) => {
 
 t.test('a missing file says so', async (t) => {
   await t.rejects(loadConfigFile('/no/such/config.yaml'), { problems: ['file not found'], message: /invalid configuration \/no\/such\/config.yaml/ });
+});
+
+t.test('a deeply nested configuration is a clear error, never a crash', async (t) => {
+  for (const text of [`x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, `x:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')}\n`]) {
+    let err: unknown;
+    try {
+      parseConfig(text, 'deep.yaml');
+    } catch (e) {
+      err = e;
+    }
+    t.type(err, ConfigError);
+    t.match((err as ConfigError).problems.join('\n'), /nested too deeply to read|unknown key "x"/);
+    t.notMatch((err as ConfigError).problems.join('\n'), /Maximum call stack/);
+  }
 });

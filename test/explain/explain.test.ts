@@ -113,6 +113,22 @@ t.test('confirmation against the engine', async (t) => {
   t.ok(bare.retry.some((l) => /apply its manifest again/.test(l)));
 });
 
+t.test('a warning that decides nothing about the pull does not stop the registry\'s answer counting', async (t) => {
+  const report = { use: { container: 'app', slot: 'containers' as const, field: 'f', image: pull.image, problem: null }, ref: { raw: pull.image, domain: 'registry.example', path: 'team/app', name: 'registry.example/team/app', tag: '1.2.9', tagDefaulted: false, digest: null, familiar: pull.image }, credentials: [] };
+  const e = explain({ pull, classification: c, pod: facts, node: null, runtime: null, engine: { ...engine([finding('PULL_SECRET_EXPIRING')]), report } });
+  t.equal(e.confirmation, 'contradicted', 'PULL_SECRET_EXPIRING is neither the cause nor "could not tell"');
+  t.ok(e.checked.some((l) => l.startsWith('also: PULL_SECRET_EXPIRING')));
+  const rl = explain({ pull, classification: c, pod: facts, node: null, runtime: null, engine: { ...engine([finding('REGISTRY_RATE_LIMITED')]), report } });
+  t.equal(rl.confirmation, 'not-confirmed');
+});
+
+t.test('the pause image is the runtime\'s, not the pod\'s', async (t) => {
+  const sandbox = failingPulls(pod, [ev('FailedCreatePodSandBox', 'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.9": failed to pull image "registry.k8s.io/pause:3.9": failed to pull and unpack image "registry.k8s.io/pause:3.9": failed to resolve reference "registry.k8s.io/pause:3.9": registry.k8s.io/pause:3.9: not found', '')]).find((p) => p.slot === 'sandbox')!;
+  const e = explain({ pull: sandbox, classification: classifyAll(textsOf(sandbox), sandbox.reason), pod: facts, node: null, runtime: null, engine: engine([]) });
+  t.match(e.webhook, /does not check the pause image/);
+  t.ok(e.fix.some((l) => /sandbox_image/.test(l)) || e.code === 'IMAGE_TAG_NOT_FOUND');
+});
+
 t.test('node-side causes are not contradicted by a registry that answers', async (t) => {
   const dns = classifyAll(['Failed to pull image "x": dial tcp: lookup registry.example on 10.0.0.2:53: no such host'], 'ErrImagePull');
   const e = explain({ pull, classification: dns, pod: facts, node: null, runtime: null, engine: { ...engine([]), report: { use: { container: 'app', slot: 'containers', field: 'f', image: pull.image, problem: null }, ref: { raw: pull.image, domain: 'registry.example', path: 'team/app', name: 'registry.example/team/app', tag: '1.2.9', tagDefaulted: false, digest: null, familiar: pull.image }, credentials: [] } } });
