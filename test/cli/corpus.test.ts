@@ -69,7 +69,7 @@ t.test('the corpus: every file read, exact findings, the unreadable patch report
     },
   ]);
   t.equal(r.stderr, `pullguard check: ${PATCH}:1:1: MANIFEST_UNPARSEABLE: the document is a list, not a Kubernetes object; nothing in this document was checked\n`);
-  t.same(report.summary, { objects: 52, images: 60, deny: 3, warn: 0, skipped: 158 });
+  t.same(report.summary, { objects: 52, images: 60, deny: 3, warn: 0, skipped: 158, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
   const perProject: Record<string, number> = {};
   for (const o of report.objects) {
     const project = o.file.slice(CORPUS.length + 1).split('/')[0];
@@ -89,7 +89,7 @@ t.test('the corpus without the patch (--exclude): exit 1 on the findings, the ex
   t.equal(report.input.files, 93);
   t.same(report.input.excluded, [PATCH]);
   t.same(report.input.problems, []);
-  t.same(report.summary, { objects: 52, images: 60, deny: 3, warn: 0, skipped: 158 });
+  t.same(report.summary, { objects: 52, images: 60, deny: 3, warn: 0, skipped: 158, notRead: 0, unreadImageFields: 0, substituted: 0, unreadKinds: [] });
   const text = await run(['check', '--offline', '--exclude', 'patch.yaml', CORPUS]);
   t.equal(text.code, 1);
   t.match(text.stdout.trimEnd().split('\n').at(-1), `52 objects, 60 images checked: 3 would be denied, 0 warnings (158 documents without images skipped); not read (excluded): ${PATCH}`);
