@@ -77,7 +77,10 @@ if (missing !== null) {
   if (CI) t.fail(`end-to-end prerequisites missing, and CI=true: ${missing}`);
   else t.plan(0, `skipped: ${missing}`);
 } else {
-  t.test('custom resources through a real kube-apiserver, driven with kubectl', e2e);
+  // Building dist/, starting etcd and the API server and installing CRDs take well over tap's default
+  // 120 s on a loaded machine (the assertions themselves take seconds).
+  t.setTimeout(400_000);
+  t.test('custom resources through a real kube-apiserver, driven with kubectl', { timeout: 300_000 }, e2e);
 }
 
 async function e2e(t: Test): Promise<void> {
