@@ -13,20 +13,10 @@ import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
 import { InputError, readInputs } from './inputs.js';
-import { buildReport, objectEntry, summaryLine, type ObjectEntry, type Report } from './report.js';
+import { buildReport, FAIL_ON, objectEntry, reportFails, summaryLine, type FailOn, type ObjectEntry, type Report } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { helmTemplates } from './helm.js';
-import {
-  checkOutputFile,
-  FAIL_ON,
-  OUTPUTS,
-  OutputFileError,
-  renderReport,
-  reportFails,
-  writeOutputFile,
-  type FailOn,
-  type OutputFormat,
-} from './outputs.js';
+import { checkOutputFile, OUTPUTS, OutputFileError, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
 
 export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]
