@@ -62,6 +62,21 @@ const FILL = Number(option('--fill', QUICK ? '2000' : '10000'));
 const SERVE_ARGS = option('--serve-args', '').split(' ').filter(Boolean);
 const SERVE_NODE_OPTIONS = option('--serve-node-options', '').split(' ').filter(Boolean);
 const ONLY = new Set(option('--only', 'real,large,fixed,burst,memory').split(','));
+/**
+ * `--only heap`: V8 heap settings for `serve` under the Deployment's 256 MiB memory limit. Each variant
+ * (`;`-separated node flags; `default` = none; `unlimited` = default flags, no cgroup) gets its own
+ * cgroup and `serve`, is filled with FILL cached images, then alternates with the floor server.
+ */
+const HEAP_VARIANTS = option('--heap-variants', 'unlimited;default;--max-semi-space-size=4;--max-semi-space-size=8;--max-semi-space-size=16;--max-semi-space-size=32')
+  .split(';')
+  .map((v) => v.trim())
+  .filter(Boolean);
+/**
+ * `--pin`: run the servers on CPU 0 (taskset) so the load generator, run as `taskset -c 1 npm run bench`,
+ * has the other core to itself.
+ */
+const PIN = flag('--pin');
+const TASKSET = '/usr/bin/taskset';
 
 if (!existsSync(MAIN)) {
   console.error('dist/ is missing: run "npm run bench" (it builds first) or "npm run build".');
@@ -333,10 +348,12 @@ try {
   const certDir = join(tmp, 'certs');
   let logLines = 0;
   /** `pullguard serve` as Kubernetes runs it (plus node flags); its decision log is read (and counted) from a pipe. */
-  const startServe = async (nodeFlags, { cgroupProcs } = {}) => {
+  const startServe = async (nodeFlags, { cgroupProcs, pin = false } = {}) => {
     const port = await freePort();
     const args = [...nodeFlags, MAIN, 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--metrics-listen', 'off', '--config', join(tmp, 'config.yaml'), ...SERVE_ARGS];
-    const [cmd, cmdArgs] = cgroupProcs ? inCgroup(cgroupProcs, process.execPath, args) : [process.execPath, args];
+    // taskset execs node (same PID), so /proc readings stay the server's own.
+    const [exe, exeArgs] = pin ? [TASKSET, ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+    const [cmd, cmdArgs] = cgroupProcs ? inCgroup(cgroupProcs, exe, exeArgs) : [exe, exeArgs];
     const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });
     children.push(child);
     let stderr = '';
@@ -475,6 +492,68 @@ try {
     }
   }
 
+  // Heap settings under the Deployment's memory limit (issue 17 §4): for each variant a fresh `serve`
+  // in its own 256 MiB memory cgroup, FILL images cached through it, then real reviews alternating
+  // with the floor server (same core when --pin), so each variant's rate is read against the floor of
+  // the same minutes.
+  const heap = [];
+  if (ONLY.has('heap')) {
+    const tags = Array.from({ length: FILL }, (_, i) => `h${i}`);
+    log(`heap: pushing ${FILL} tags …`);
+    await registry.push('bench/heap', tags, 32);
+    const floorPinPort = await freePort();
+    const floorArgs = [join(ROOT, 'bench/lib/baseline.mjs'), String(floorPinPort), join(certDir, 'tls.crt'), join(certDir, 'tls.key'), 'parse'];
+    const heapFloor = PIN ? spawn(TASKSET, ['-c', '0', process.execPath, ...floorArgs], { stdio: ['ignore', 'ignore', 'inherit'] }) : spawn(process.execPath, floorArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(heapFloor);
+    await waitHttps(floorPinPort, undefined, '/');
+    await load({ port: floorPinPort, pid: heapFloor.pid, bodies: mixedBodies, duration: 2 });
+    for (const variant of HEAP_VARIANTS) {
+      const unlimited = variant === 'unlimited';
+      const flags = variant === 'default' || unlimited ? [] : variant.split(/\s+/);
+      const cgroup = unlimited ? { reason: 'unlimited' } : memoryCgroup(`pullguard-heap-${process.pid}-${heap.length}`, POD_MEMORY_LIMIT_BYTES);
+      if (!unlimited && !('procs' in cgroup)) {
+        log(`heap: no memory cgroup (${cgroup.reason}); skipping ${variant}`);
+        continue;
+      }
+      log(`heap (${variant}): start, fill ${FILL} images, load …`);
+      const s = await startServe(flags, { ...('procs' in cgroup ? { cgroupProcs: cgroup.procs } : {}), pin: PIN });
+      try {
+        checkAnswer(await post(s.port, JSON.stringify(pod), agent), pod, variant);
+        const t1 = Date.now();
+        const queue = [];
+        for (let i = 0; i < tags.length; i += 50) {
+          const r = withImages(pod, tags.slice(i, i + 50).map((t) => `${R}/bench/heap:${t}`));
+          r.request.uid = randomUUID();
+          queue.push(r);
+        }
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            for (let r = queue.shift(); r; r = queue.shift()) checkAnswer(await post(s.port, JSON.stringify(r), agent), r, 'heap fill');
+          }),
+        );
+        const fillS = (Date.now() - t1) / 1000;
+        const afterFill = procStats(s.pid);
+        await load({ port: s.port, pid: s.pid, bodies: mixedBodies, duration: 2 }); // JIT warm-up
+        const f = [];
+        const p = [];
+        const half = Math.max(1, Math.round(DURATION / 2));
+        for (let round = 0; round < 2; round++) {
+          f.push(await cannon({ port: floorPinPort, pid: heapFloor.pid, bodies: mixedBodies, duration: half }));
+          p.push(await cannon({ port: s.port, pid: s.pid, bodies: mixedBodies, duration: half }));
+        }
+        const pf = summarize(p);
+        const ff = summarize(f);
+        if (pf.errors + pf.non2xx > 0) log(`  !! ${variant}: ${pf.errors} errors, ${pf.non2xx} non-2xx`);
+        heap.push({ variant, fillS, afterFill, p: pf, f: ff, wholePeakMb: foldPeak(s.pid) });
+        log(`  ${variant}: ${int(pf.rps)} req/s vs floor ${int(ff.rps)} (${(pf.rps / ff.rps).toFixed(2)}), p99 ${f2(pf.p99)} ms, ${int(pf.cpuUsPerReq)} µs/req, peak ${f1(foldPeak(s.pid))} MB`);
+      } finally {
+        await s.stop();
+        if ('remove' in cgroup) cgroup.remove();
+      }
+    }
+    heapFloor.kill('SIGTERM');
+  }
+
   // Burst: 1,000 concurrent reviews naming an image nobody asked for yet, through the counting proxy.
   let burst = null;
   if (ONLY.has('burst')) {
@@ -577,6 +656,16 @@ try {
       yes(burst.manifestRequests === 1),
     ]);
   out.push(table(['target (2 cores, cached decisions)', 'measured', 'met'], targets));
+  if (heap.length > 0) {
+    out.push('');
+    out.push(`heap settings: serve in a 256 MiB memory cgroup (unless "unlimited")${PIN ? ', servers on CPU 0' : ''}, ${FILL.toLocaleString('en-US')} images cached, real reviews, alternating with the floor`);
+    out.push(
+      table(
+        ['node flags', 'req/s', 'floor req/s', 'of the floor', 'p50', 'p99', 'p99.9', 'CPU µs/req', 'RSS after fill MB', 'peak RSS MB', 'fill s'],
+        heap.map((h) => [h.variant, int(h.p.rps), int(h.f.rps), (h.p.rps / h.f.rps).toFixed(2), f2(h.p.p50), f2(h.p.p99), f2(h.p.p999), int(h.p.cpuUsPerReq), f1(h.afterFill.rssMb), f1(h.wholePeakMb), h.fillS.toFixed(1)]),
+      ),
+    );
+  }
   out.push('');
   for (const m of memory)
     out.push(`memory (${m.label}): ${m.images.toLocaleString('en-US')} images checked through pullguard in ${m.fillS.toFixed(1)} s (${int(m.images / m.fillS)} lookups/s).`);
@@ -588,7 +677,7 @@ try {
   out.push('');
   out.push(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(out.join('\n'));
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, burst, memory, reference }, null, 2));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, burst, memory, heap, reference }, null, 2));
   if (exitCode !== 0) process.exitCode = 1;
 } finally {
   // SIGTERM first, so that a profiled server writes its .cpuprofile; SIGKILL what is still there after 2 s.

@@ -24,6 +24,8 @@ const LAYER: Readonly<Record<string, number>> = {
   cloud: 3,
   checks: 4,
   admission: 5,
+  audit: 5,
+  explain: 5,
   certs: 5,
   server: 6,
   cli: 7,

@@ -7,8 +7,10 @@
  * for its node's platform and fails with "no match for platform in manifest" when there is none.
  *
  * Only an unambiguous pin is used: a single value. Affinity that allows several architectures lets
- * the scheduler choose, and an index lacking one of them is not a certain failure. Without a pin, the
- * configured cluster platforms (every platform a node of the cluster has) apply.
+ * the scheduler choose, and an index lacking one of them is not a certain failure. An OS pin without
+ * an architecture wants the cluster's platforms of that OS, or — when none is known — any entry of that
+ * OS (architecture ''). Without a pin, the configured cluster platforms (every platform a node of the
+ * cluster has) apply.
  */
 import type { Platform } from '../registry/outcome.js';
 
@@ -60,7 +62,9 @@ export function wantedPlatforms(podSpec: Readonly<Json>, clusterPlatforms: reado
   if (arch !== null) return [{ os: os ?? DEFAULT_OS, architecture: arch }];
   if (os !== null) {
     const same = clusterPlatforms.filter((p) => p.os === os);
-    return same;
+    // With no known node of that OS (the CLI knows none), the pin still says the pod only ever runs
+    // on that OS: an index with no entry for it at all fails on every such node, whatever its arch.
+    return same.length > 0 ? same : [{ os, architecture: '' }];
   }
   return [...clusterPlatforms];
 }

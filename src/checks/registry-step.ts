@@ -16,6 +16,7 @@
 import { CloudCredentialError, type CloudCredentialProvider } from '../cloud/types.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
 import { registryKind } from '../registry/hosts.js';
+import type { AuthEntry } from '../credentials/dockerconfig.js';
 import { tryNextCredential, type Credential, type Platform, type RegistryOutcome } from '../registry/outcome.js';
 import type { ImageReference } from '../reference/types.js';
 import type { RegistryStep } from './engine.js';
@@ -43,9 +44,14 @@ export interface RegistryStepOptions {
   readonly cloud?: { readonly ecr?: CloudCredentialProvider | null; readonly acr?: CloudCredentialProvider | null };
 }
 
+/** The credential the kubelet would send for a keyring entry: its exact bytes (an `auth` may decode to non-UTF-8). */
+export function credentialOf(auth: AuthEntry): Credential {
+  return { username: auth.username, password: auth.password, bytes: { username: auth.usernameBytes, password: auth.passwordBytes } };
+}
+
 function credentialsOf(image: ImageCredentials | undefined): Credential[] {
   if (!image) return [];
-  return image.credentials.map((c) => ({ username: c.auth.username, password: c.auth.password }));
+  return image.credentials.map((c) => credentialOf(c.auth));
 }
 
 /** What a cloud-identity retry may replace a refused secret's finding with: a definitive answer about the image. */

@@ -122,10 +122,11 @@ export function registryFinding(
     case 'platform-missing': {
       const missing = outcome.missing.map(platformString).join(', ');
       const have = outcome.available.map(platformString).join(', ') || 'none';
+      const osOnly = outcome.missing.every((p) => p.architecture === '');
       return make(
         'IMAGE_PLATFORM_MISSING',
-        `the image index lists no ${missing} (it has ${have})`,
-        `build and push the image for ${missing}, or keep the pod off such nodes (nodeSelector kubernetes.io/arch)`,
+        `the image index lists no ${missing}${osOnly ? ' image for any architecture' : ''} (it has ${have})`,
+        `build and push the image for ${missing}, or keep the pod off such nodes (nodeSelector ${osOnly ? 'kubernetes.io/os' : 'kubernetes.io/arch'})`,
         `image has no ${missing} (has ${have}); build for it or pin the pod's nodes`,
       );
     }

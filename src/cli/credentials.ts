@@ -3,11 +3,11 @@
  * set, a docker config.json (`--docker-config`), and a cluster (`--kubeconfig`, listed once).
  */
 import { readFile } from 'node:fs/promises';
-import { KubeClient, listAll } from '../cluster/client.js';
+import { KubeClient } from '../cluster/client.js';
 import { loadClusterConnection } from '../cluster/kubeconfig.js';
 import { clusterStateFromObjects } from '../cluster/memory.js';
 import type { ClusterStore } from '../cluster/store.js';
-import { PULL_SECRET_TYPES } from '../cluster/watch.js';
+import { loadPullObjects } from '../cluster/pull-objects.js';
 import { parseDockerConfigJSON, type DockerConfig } from '../credentials/dockerconfig.js';
 import { InputError } from './inputs.js';
 
@@ -50,14 +50,7 @@ async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promi
     throw new InputError(`--kubeconfig ${kubeconfig}: ${(err as Error).message}`);
   }
   try {
-    for (const type of PULL_SECRET_TYPES) {
-      for (const s of (await listAll(client, '/api/v1/secrets', { fieldSelector: `type=${type}` })).items) {
-        state.applyObject({ ...(s as object), kind: 'Secret', apiVersion: 'v1' }, '');
-      }
-    }
-    for (const sa of (await listAll(client, '/api/v1/serviceaccounts')).items) {
-      state.applyObject({ ...(sa as object), kind: 'ServiceAccount', apiVersion: 'v1' }, '');
-    }
+    await loadPullObjects(client, state);
   } catch (err) {
     // The client's message names the call and the HTTP status (`list /api/v1/secrets: HTTP 403: …`).
     throw new InputError(`--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts: ${(err as Error).message.split('\n')[0]}`);

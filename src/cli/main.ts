@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `pullguard` command: `serve` (the admission webhook), `check` (the same engine over manifest
- * files) and `certs` (certificates for a deployment). Each command has its own --help.
+ * files), `audit` (the same engine over a cluster's workloads) and `certs` (certificates for a deployment). Each command has its own --help.
  */
 import { readFileSync } from 'node:fs';
 import { runCertsCommand } from './certs.js';
+import { runAudit } from './audit.js';
 import { runCheck } from './check.js';
+import { runExplain } from './explain.js';
 import { EXIT, processIo, type Io } from './io.js';
 import { runServe } from './serve.js';
 
@@ -17,7 +19,10 @@ objects are applied, and says exactly what is wrong and how to fix it.
 Commands:
   serve    run the validating admission webhook (HTTPS)
   check    check manifest files with the same engine, for CI and GitOps pipelines
+  audit    check the workloads running in a cluster: can their images still be pulled?
   certs    write a CA, a serving certificate and the kustomize inputs for a deployment
+  explain  say why pods cannot pull their images, proven with the registry, and the fix
+           (also as a kubectl plugin: kubectl pullguard explain)
 
 Run "pullguard <command> --help" for a command's options.
   -h, --help       show this help
@@ -36,8 +41,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return runServe(rest, io);
     case 'check':
       return runCheck(rest, io);
+    case 'audit':
+      return runAudit(rest, io);
     case 'certs':
       return runCertsCommand(rest, io);
+    case 'explain':
+      return runExplain(rest, io);
     case undefined:
     case '-h':
     case '--help':

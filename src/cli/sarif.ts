@@ -70,6 +70,8 @@ export function sarifRules(docs: ReadonlyMap<string, FindingDoc>): object[] {
 /** The location of an input: a `%SRCROOT%`-relative URI under `cwd`, an absolute `file:` URI outside it. */
 export function artifactLocation(file: string, cwd: string): { uri: string; uriBaseId?: string; description?: { text: string } } {
   if (file === '<stdin>') return { uri: 'stdin', description: { text: 'standard input' } };
+  // `pullguard audit`: an object in the cluster, named by its API path (src/cli/audit.ts clusterLocation).
+  if (file.startsWith('cluster:/')) return { uri: file, description: { text: 'an object in the cluster' } };
   const abs = resolve(cwd, file);
   const rel = relative(cwd, abs);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { uri: pathToFileURL(abs).href };
@@ -81,6 +83,38 @@ function fingerprint(o: ObjectEntry, f: ObjectEntry['findings'][number]): string
     .update([f.code, o.kind, o.namespace, o.name, f.field, f.image].join('\0'))
     .digest('hex')
     .slice(0, 32);
+}
+
+/**
+ * The run's invocation: what was read, as notifications — notes on documents (a key given twice; kubectl
+ * uses the last) and what an exclude pattern kept from being read — so no skip is silent in SARIF either.
+ * `executionSuccessful` is false when an input could not be read (pullguard check exits 2).
+ */
+function invocation(report: Report, cwd: string): object {
+  const notifications: object[] = [];
+  const note = (file: string, line: number, text: string): void => {
+    notifications.push({
+      level: 'note',
+      message: { text },
+      locations: [{ physicalLocation: { artifactLocation: artifactLocation(file, cwd), region: { startLine: line } } }],
+      descriptor: { id: 'pullguard/note' },
+    });
+  };
+  for (const o of report.objects) for (const n of o.notes) note(o.file, n.line, `${o.kind} ${o.namespace}/${o.name}: ${n.message}`);
+  for (const n of report.input.notes) note(n.file, n.line, `${n.object}: ${n.message}`);
+  for (const path of report.input.excluded) {
+    notifications.push({
+      level: 'note',
+      message: { text: `not read (excluded): ${path}` },
+      locations: [{ physicalLocation: { artifactLocation: artifactLocation(path, cwd) } }],
+      descriptor: { id: 'pullguard/excluded' },
+    });
+  }
+  return {
+    executionSuccessful: report.input.problems.length === 0,
+    ...(notifications.length === 0 ? {} : { toolExecutionNotifications: notifications }),
+    properties: { filesRead: report.input.files, excluded: report.input.excluded },
+  };
 }
 
 export function renderSarif(report: Report, opts: SarifOptions): string {
@@ -117,6 +151,28 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
       });
     }
   }
+  // Files and documents that could not be read: results of their own code, at the file and line.
+  for (const p of report.input.problems) {
+    const index = ruleIndex.get(p.code);
+    results.push({
+      ruleId: p.code,
+      ...(index === undefined ? {} : { ruleIndex: index }),
+      level: 'error',
+      message: { text: p.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: artifactLocation(p.file, opts.cwd),
+            ...(p.line === null ? {} : { region: { startLine: p.line, ...(p.column === null ? {} : { startColumn: p.column }) } }),
+          },
+        },
+      ],
+      partialFingerprints: {
+        'pullguardFinding/v1': createHash('sha256').update([p.code, p.file, p.message].join('\0')).digest('hex').slice(0, 32),
+      },
+      properties: { action: p.action },
+    });
+  }
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -132,6 +188,7 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
           },
         },
         originalUriBaseIds: { [SRCROOT]: { uri: `${pathToFileURL(opts.cwd).href.replace(/\/?$/, '/')}` } },
+        invocations: [invocation(report, opts.cwd)],
         results,
       },
     ],

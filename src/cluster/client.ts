@@ -58,6 +58,7 @@ export class KubeApiError extends Error {
 
 export interface ListParams {
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
   readonly limit?: number;
   /** The previous page's metadata.continue. */
   readonly continue?: string;
@@ -78,7 +79,7 @@ export const LIST_PAGE_SIZE = 500;
 export async function listAll(
   client: { list(path: string, params: ListParams, signal?: AbortSignal): Promise<ListResult> },
   path: string,
-  params: Pick<ListParams, 'fieldSelector'> = {},
+  params: Pick<ListParams, 'fieldSelector' | 'labelSelector'> = {},
   signal?: AbortSignal,
 ): Promise<{ readonly items: unknown[]; readonly resourceVersion: string | undefined }> {
   const items: unknown[] = [];
@@ -188,7 +189,7 @@ export class KubeClient {
     try {
       const res = await this.open(
         path,
-        { fieldSelector: params.fieldSelector, limit: params.limit, continue: params.continue },
+        { fieldSelector: params.fieldSelector, labelSelector: params.labelSelector, limit: params.limit, continue: params.continue },
         combined,
         { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs },
       );
@@ -200,6 +201,13 @@ export class KubeClient {
       }
       throw this.wrap(err, what, signal);
     }
+  }
+
+  /** One object (`/api/v1/namespaces/ns/pods/name`); a KubeApiError with statusCode 404 when it does not exist. */
+  async get(path: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const body = await this.send('GET', path, undefined, signal);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new KubeApiError(`GET ${path}: the answer is not an object`);
+    return body as Record<string, unknown>;
   }
 
   /**
@@ -250,6 +258,27 @@ export class KubeClient {
     }
   }
 
+  /**
+   * One request that changes something (or reads one object): `GET`, `POST`, `PUT`, `PATCH` (merge
+   * patch) or `DELETE` of `path`, with a JSON body. Resolves with the answer's JSON; rejects with a
+   * KubeApiError carrying the status (409 Conflict for a stale resourceVersion, 404 Not Found …).
+   * Same deadline as a list page.
+   */
+  async send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const deadline = AbortSignal.timeout(this.listTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const what = `${method} ${path}`;
+    try {
+      const res = await this.open(path, {}, combined, { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs }, method, body);
+      return (await untilAborted(res.body.json(), combined)) as unknown;
+    } catch (err) {
+      if (deadline.aborted && !signal?.aborted) {
+        throw new KubeApiError(`${what}: no complete answer from the API server within ${this.listTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
+      }
+      throw this.wrap(err, what, signal);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     await this.agent.destroy().catch(() => undefined);
@@ -260,6 +289,8 @@ export class KubeClient {
     query: Query,
     signal: AbortSignal,
     timeouts: { headersTimeout: number; bodyTimeout: number },
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' = 'GET',
+    body?: unknown,
   ): Promise<Dispatcher.ResponseData> {
     const server = this.connection.server;
     const search = new URLSearchParams();
@@ -270,8 +301,14 @@ export class KubeClient {
     const pending = this.agent.request({
       origin: server.origin,
       path: fullPath,
-      method: 'GET',
-      headers: { ...auth, accept: 'application/json', 'user-agent': USER_AGENT },
+      method,
+      headers: {
+        ...auth,
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+        ...(body !== undefined ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal,
       ...timeouts,
     });

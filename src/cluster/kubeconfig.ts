@@ -70,6 +70,8 @@ export interface ClusterConnection {
   readonly auth: AuthMethod;
   /** Auth headers for one request (a token file is re-read, an exec plugin may run). */
   headers(): Promise<AuthHeaders>;
+  /** The context's `namespace` (kubectl's default for -n), or the Pod's own namespace in-cluster; absent when neither says. */
+  readonly namespace?: string;
 }
 
 export interface LoadOptions {
@@ -77,6 +79,8 @@ export interface LoadOptions {
   readonly serviceAccountDir?: string;
   /** Clock for the token file cache (tests). */
   readonly now?: () => number;
+  /** The context to use instead of the file's current-context (kubectl --context). */
+  readonly context?: string;
 }
 
 /**
@@ -90,7 +94,21 @@ export async function loadClusterConnection(
 ): Promise<ClusterConnection> {
   const now = opts.now ?? Date.now;
   if (source === IN_CLUSTER) return inCluster(env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, now);
-  return fromKubeconfig(source, now);
+  return fromKubeconfig(source, now, opts.context);
+}
+
+/**
+ * The kubeconfig kubectl would read without --kubeconfig: the first file of $KUBECONFIG that exists
+ * (kubectl merges them all; pullguard reads one and says which), else ~/.kube/config; null when none exists.
+ */
+export function defaultKubeconfigPath(env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean): string | null {
+  const list = (env['KUBECONFIG'] ?? '').split(':').filter((p) => p !== '');
+  for (const p of list) if (exists(p)) return p;
+  if (list.length > 0) return null;
+  const home = env['HOME'];
+  if (!home) return null;
+  const p = join(home, '.kube', 'config');
+  return exists(p) ? p : null;
 }
 
 // --- in-cluster ------------------------------------------------------------------------------------
@@ -130,7 +148,7 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-async function fromKubeconfig(file: string, now: () => number): Promise<ClusterConnection> {
+async function fromKubeconfig(file: string, now: () => number, contextOverride?: string): Promise<ClusterConnection> {
   const text = await readText(file, 'the kubeconfig');
   let doc: unknown;
   try {
@@ -140,10 +158,15 @@ async function fromKubeconfig(file: string, now: () => number): Promise<ClusterC
   }
   if (doc === null || doc === undefined) throw new KubeconfigError('not a kubeconfig: the file is empty');
   if (!isObj(doc)) throw new KubeconfigError('not a kubeconfig: expected a mapping with clusters, users, contexts and current-context');
-  const currentContext = optString(doc, 'current-context', 'the kubeconfig');
+  const currentContext = contextOverride ?? optString(doc, 'current-context', 'the kubeconfig');
   if (!currentContext) throw new KubeconfigError('current-context is not set');
   const context = named(doc, 'contexts', 'context', currentContext);
-  if (!context) throw new KubeconfigError(`context "${currentContext}" (the current-context) was not found`);
+  if (!context) {
+    // Wording of client-go clientcmd client_config.go for --context.
+    throw new KubeconfigError(contextOverride !== undefined ? `context was not found for specified context: ${contextOverride}` : `context "${currentContext}" (the current-context) was not found`);
+  }
+  const contextNamespace = optString(context, 'namespace', `context "${currentContext}"`);
+  const ns = contextNamespace ? { namespace: contextNamespace } : {};
   const where = `context "${currentContext}"`;
   // Wording of client-go clientcmd validation.go validateContext.
   const clusterName = optString(context, 'cluster', where);
@@ -232,6 +255,7 @@ async function fromKubeconfig(file: string, now: () => number): Promise<ClusterC
     return {
       server,
       tls,
+      ...ns,
       auth: exec !== undefined ? 'exec' : 'auth-provider',
       headers: async () => ({ ...(await headers()), ...impersonation }),
     };
@@ -241,14 +265,14 @@ async function fromKubeconfig(file: string, now: () => number): Promise<ClusterC
     // `token` given as well is used only while the file cannot be read.
     const source = new FileToken(resolvePath(tokenFile), `tokenFile of user "${userName}"`, now, token);
     await source.get();
-    return { server, tls, auth: 'token-file', headers: async () => ({ authorization: `Bearer ${await source.get()}`, ...impersonation }) };
+    return { server, tls, ...ns, auth: 'token-file', headers: async () => ({ authorization: `Bearer ${await source.get()}`, ...impersonation }) };
   }
-  if (token) return { server, tls, auth: 'token', headers: async () => ({ authorization: `Bearer ${token}`, ...impersonation }) };
+  if (token) return { server, tls, ...ns, auth: 'token', headers: async () => ({ authorization: `Bearer ${token}`, ...impersonation }) };
   if (username || password) {
     const basic = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
-    return { server, tls, auth: 'basic', headers: async () => ({ authorization: basic, ...impersonation }) };
+    return { server, tls, ...ns, auth: 'basic', headers: async () => ({ authorization: basic, ...impersonation }) };
   }
-  return { server, tls, auth: cert ? 'client-certificate' : 'none', headers: async () => ({ ...impersonation }) };
+  return { server, tls, ...ns, auth: cert ? 'client-certificate' : 'none', headers: async () => ({ ...impersonation }) };
 }
 
 /** The `value` of the entry of `list` named `name` (`contexts[].context` …), or null. */

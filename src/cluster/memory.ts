@@ -28,18 +28,24 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function clusterStateFromObjects(objects: Iterable<unknown>, options: MemoryStateOptions): MemoryStateResult {
   const state = new ClusterStore({ available: options.available ?? true });
   const problems: string[] = [];
-  const visit = (obj: unknown): void => {
-    if (!isRecord(obj)) return;
-    const kind = obj['kind'];
-    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj['items'])) {
-      for (const item of obj['items']) visit(item);
-      return;
+  // Lists may nest (a List of Lists): walked with an explicit stack, in document order, so no nesting
+  // depth can overflow the call stack.
+  const visit = (root: unknown): void => {
+    const stack: unknown[] = [root];
+    while (stack.length > 0) {
+      const obj = stack.pop();
+      if (!isRecord(obj)) continue;
+      const kind = obj['kind'];
+      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj['items'])) {
+        for (let i = obj['items'].length - 1; i >= 0; i--) stack.push(obj['items'][i]);
+        continue;
+      }
+      if (kind !== 'Secret' && kind !== 'ServiceAccount') continue;
+      const apiVersion = obj['apiVersion'];
+      if (apiVersion !== undefined && apiVersion !== 'v1') continue;
+      const r = state.applyObject(obj, options.defaultNamespace);
+      if (!r.ok) problems.push(r.reason);
     }
-    if (kind !== 'Secret' && kind !== 'ServiceAccount') return;
-    const apiVersion = obj['apiVersion'];
-    if (apiVersion !== undefined && apiVersion !== 'v1') return;
-    const r = state.applyObject(obj, options.defaultNamespace);
-    if (!r.ok) problems.push(r.reason);
   };
   for (const obj of objects) visit(obj);
   return { state, problems };

@@ -7,7 +7,7 @@
  * must keep only what it needs of Secrets (the parsed registry keys, never raw data), so objects are
  * handed to `upsert`/`remove` and dropped at once.
  */
-import { listAll, type ListParams, type ListResult, type WatchEventType, type WatchParams } from './client.js';
+import { LIST_PAGE_SIZE, listAll, type ListParams, type ListResult, type WatchEventType, type WatchParams } from './client.js';
 /** Reconnect back-off after a failed list or watch (client-go: 800 ms doubling to 30 s). */
 export const BACKOFF_INITIAL_MS = 800;
 export const BACKOFF_MAX_MS = 30_000;
@@ -36,6 +36,12 @@ export interface ReflectorOptions {
   readonly fieldSelector?: string;
   upsert(object: unknown): void;
   remove(object: unknown): void;
+  /**
+   * What the reflector itself remembers of each object, to hand to `remove` when a relist finds it gone
+   * (default: the whole object). Workload reflectors keep only the metadata, so 10,000 Pods are not
+   * held twice.
+   */
+  keep?(object: unknown): unknown;
   /** Called after every complete list has been handed over. */
   onSynced?(): void;
   readonly logger: ReflectorLogger;
@@ -102,6 +108,34 @@ export class Reflector {
   }
 
   private async relist(): Promise<void> {
+    const keep = this.opts.keep ?? ((o: unknown) => o);
+    if (this.opts.keep) {
+      // Page by page: each page's objects are handed over and dropped before the next page arrives, so a
+      // list of 10,000 Pods never sits in memory whole.
+      const seen = new Map<string, unknown>();
+      let cont: string | undefined;
+      let rv: string | undefined;
+      do {
+        const page = await this.opts.client.list(
+          this.opts.path,
+          { ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}), limit: LIST_PAGE_SIZE, ...(cont ? { continue: cont } : {}) },
+          this.stopper.signal,
+        );
+        if (this.stopped) return;
+        for (const item of page.items) {
+          const key = keyOf(item);
+          if (!key) continue;
+          seen.set(key, keep(item));
+          this.opts.upsert(item);
+        }
+        rv = page.metadata.resourceVersion;
+        cont = page.metadata.continue;
+      } while (cont);
+      for (const [key, object] of this.known) if (!seen.has(key)) this.opts.remove(object);
+      this.known = seen;
+      this.finishList(rv, seen.size);
+      return;
+    }
     const { items, resourceVersion: rv } = await listAll(
       this.opts.client,
       this.opts.path,
@@ -117,12 +151,17 @@ export class Reflector {
     for (const [key, object] of this.known) if (!seen.has(key)) this.opts.remove(object);
     for (const object of seen.values()) this.opts.upsert(object);
     this.known = seen;
+    this.finishList(rv, seen.size);
+  }
+
+  private finishList(rv: string | undefined, objects: number): void {
     this.resourceVersion = rv;
     this.lists++;
-    if (!this.hasSynced) this.opts.logger.info({ reflector: this.opts.name, objects: seen.size }, 'synced');
+    if (!this.hasSynced) this.opts.logger.info({ reflector: this.opts.name, objects }, 'synced');
     this.hasSynced = true;
     this.opts.onSynced?.();
   }
+
 
   /** One watch from the last resourceVersion, then what comes next: resume, relist or back off. */
   private async watchOnce(): Promise<void> {
@@ -187,7 +226,7 @@ export class Reflector {
       this.known.delete(key);
       this.opts.remove(object);
     } else {
-      this.known.set(key, object);
+      this.known.set(key, this.opts.keep ? this.opts.keep(object) : object);
       this.opts.upsert(object);
     }
   }

@@ -65,7 +65,10 @@ export function parseConfig(text: string, source: string): Config {
       source,
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return `line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`;
+        // The yaml library parses recursively and reports running out of stack as this document
+        // error; say what it means (no key of the configuration nests more than a few levels).
+        const message = e.message.split('\n')[0]!.replace(/^Maximum call stack size exceeded\b.*/, 'nested too deeply to read');
+        return `line ${pos.line}, column ${pos.col}: ${message}`;
       }),
     );
   }

@@ -1,7 +1,10 @@
 /**
  * Configuration hot reload. A ConfigMap volume updates like a Secret volume: the kubelet writes a new
  * timestamped directory and atomically swaps the `..data` symlink, so we watch the directory, not the
- * file, and re-read on any event (debounced), plus a slow poll where fs.watch misses events.
+ * file. Only events that name the file or `..data` count (anything else in the directory — a log being
+ * appended to, say — must not delay a reload); they are debounced, with a maximum wait so a file that
+ * keeps changing is still re-read. A slow poll re-reads directly, never through the debounce, so
+ * changes fs.watch misses are picked up whatever else happens in the directory.
  *
  * A valid change replaces the whole configuration at once: each review reads `current` once at its
  * start, so no review ever sees half of an old and half of a new configuration. An invalid change is
@@ -9,12 +12,16 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { ConfigError, parseConfig } from './load.js';
 import type { Config } from './schema.js';
 
 export const CONFIG_POLL_INTERVAL_MS = 30_000;
 export const CONFIG_DEBOUNCE_MS = 200;
+/** Longest a reload waits while relevant events keep coming (each one restarts the debounce). */
+export const CONFIG_DEBOUNCE_MAX_WAIT_MS = 2_000;
+/** The symlink the kubelet swaps atomically when a ConfigMap/Secret volume changes. */
+const KUBELET_DATA_LINK = '..data';
 
 export interface ConfigLogger {
   info(obj: object, msg: string): void;
@@ -29,6 +36,7 @@ export interface ConfigWatcherOptions {
   readonly onRejected?: (err: ConfigError) => void;
   readonly pollIntervalMs?: number;
   readonly debounceMs?: number;
+  readonly debounceMaxWaitMs?: number;
 }
 
 export class ConfigWatcher {
@@ -37,6 +45,8 @@ export class ConfigWatcher {
   private watcher: FSWatcher | undefined;
   private poll: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  /** When the first event of the pending debounce arrived. */
+  private pendingSince = 0;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -52,7 +62,11 @@ export class ConfigWatcher {
   async start(): Promise<this> {
     this.lastText = await readFile(this.opts.file, 'utf8').catch(() => undefined);
     try {
-      this.watcher = watch(dirname(this.opts.file), () => this.schedule());
+      const name = basename(this.opts.file);
+      this.watcher = watch(dirname(this.opts.file), (_event, filename) => {
+        // No name (some platforms): cannot filter, so count it.
+        if (filename === null || filename === name || filename === KUBELET_DATA_LINK) this.schedule();
+      });
       this.watcher.on('error', () => {
         this.watcher?.close();
         this.watcher = undefined;
@@ -60,18 +74,22 @@ export class ConfigWatcher {
     } catch {
       // No watch support here: the poll below still picks changes up.
     }
-    this.poll = setInterval(() => this.schedule(), this.opts.pollIntervalMs ?? CONFIG_POLL_INTERVAL_MS);
+    this.poll = setInterval(() => void this.reload(), this.opts.pollIntervalMs ?? CONFIG_POLL_INTERVAL_MS);
     this.poll.unref();
     return this;
   }
 
   private schedule(): void {
     if (this.closed) return;
+    const now = Date.now();
     if (this.debounce) clearTimeout(this.debounce);
+    else this.pendingSince = now;
+    const quiet = this.opts.debounceMs ?? CONFIG_DEBOUNCE_MS;
+    const deadline = this.pendingSince + (this.opts.debounceMaxWaitMs ?? CONFIG_DEBOUNCE_MAX_WAIT_MS);
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
       void this.reload();
-    }, this.opts.debounceMs ?? CONFIG_DEBOUNCE_MS);
+    }, Math.max(0, Math.min(quiet, deadline - now)));
   }
 
   /** Re-read the file now; resolves when done. Serialised; never rejects. */

@@ -17,30 +17,56 @@
  */
 import { inspect } from 'node:util';
 import { goBase64Decode, CorruptInputError } from './go/base64.js';
-import { goTrimSpace } from './go/bytes.js';
-import { goFoldName, goJSONString, jsonKind, JSONSyntaxError, parseJSON, type JValue } from './go/json.js';
+import { bytesToBinary, fromBinary, goTrimSpace, toBinary } from './go/bytes.js';
+import { goFoldName, goJSONBinaryString, jsonKind, JSONSyntaxError, parseJSON, type JValue } from './go/json.js';
 
 /**
  * One credential (Go's DockerConfigEntry). The values are held in private fields: they never show up in
  * JSON.stringify, util.inspect, template strings or object spreads. Read them only to authenticate.
+ *
+ * Go strings are bytes: a username/password decoded from `auth` is whatever bytes the base64 held
+ * (kubernetes pkg/credentialprovider/config.go decodeDockerConfigFieldAuth: `string(decoded)` then
+ * `strings.SplitN(.., ":", 2)`), valid UTF-8 or not, and the kubelet hands those exact bytes to the
+ * runtime. So the entry keeps bytes (as binary strings, ./go/bytes.ts); `usernameBytes`/`passwordBytes`
+ * are the credential to send, `username`/`password` their UTF-8 reading (U+FFFD where not UTF-8) for
+ * callers that only read text (an ECR token's expiry).
  */
 export class AuthEntry {
   readonly #username: string;
   readonly #password: string;
   readonly #email: string;
 
-  constructor(username: string, password: string, email: string) {
-    this.#username = username;
-    this.#password = password;
+  /**
+   * `username`/`password` are text (encoded as UTF-8) unless `binary` is set, in which case they are
+   * binary strings holding the exact bytes.
+   */
+  constructor(username: string, password: string, email: string, binary = false) {
+    this.#username = binary ? username : toBinary(username);
+    this.#password = binary ? password : toBinary(password);
     this.#email = email;
   }
 
   get username(): string {
-    return this.#username;
+    return fromBinary(this.#username);
   }
 
   get password(): string {
-    return this.#password;
+    return fromBinary(this.#password);
+  }
+
+  /** The username's exact bytes. */
+  get usernameBytes(): Buffer {
+    return Buffer.from(this.#username, 'latin1');
+  }
+
+  /** The password's exact bytes. */
+  get passwordBytes(): Buffer {
+    return Buffer.from(this.#password, 'latin1');
+  }
+
+  /** Username and password as binary strings (one code unit per byte), for Go-exact encoding. */
+  get binary(): { readonly username: string; readonly password: string } {
+    return { username: this.#username, password: this.#password };
   }
 
   get email(): string {
@@ -111,6 +137,7 @@ export type DockerConfigParse =
   | { readonly ok: false; readonly error: string };
 
 export type AuthFieldDecode =
+  /** username/password: binary strings (the exact decoded bytes). */
   | { readonly ok: true; readonly username: string; readonly password: string }
   | { readonly ok: false; readonly error: string };
 
@@ -136,7 +163,11 @@ function q(s: string): string {
   return JSON.stringify(s);
 }
 
-/** Go's decodeDockerConfigFieldAuth. Errors never include the value. */
+/**
+ * Go's decodeDockerConfigFieldAuth. Errors never include the value. The username and password are
+ * binary strings: the decoded bytes split at the first `:` byte, kept as they are (Go's
+ * `string(decoded)` does not validate UTF-8).
+ */
 export function decodeDockerConfigFieldAuth(field: string): AuthFieldDecode {
   const padded = goTrimSpace(field).endsWith('=');
   let decoded: Uint8Array;
@@ -151,12 +182,12 @@ export function decodeDockerConfigFieldAuth(field: string): AuthFieldDecode {
     }
     throw e;
   }
-  const text = Buffer.from(decoded).toString('utf8');
-  const colon = text.indexOf(':');
+  const bin = bytesToBinary(decoded);
+  const colon = bin.indexOf(':');
   if (colon < 0) {
     return { ok: false, error: 'field "auth" does not decode to "username:password" (no ":" found)' };
   }
-  return { ok: true, username: text.slice(0, colon), password: text.slice(colon + 1) };
+  return { ok: true, username: bin.slice(0, colon), password: bin.slice(colon + 1) };
 }
 
 const FIELDS: Record<string, 'username' | 'password' | 'email' | 'auth'> = {
@@ -191,7 +222,7 @@ function decodeEntryValue(v: JValue): { entry: AuthEntry; error: string | null }
   if (got.auth.length === 0) return { entry: new AuthEntry(got.username, got.password, got.email), error: null };
   const dec = decodeDockerConfigFieldAuth(got.auth);
   if (!dec.ok) return { entry: new AuthEntry('', '', got.email), error: dec.error };
-  return { entry: new AuthEntry(dec.username, dec.password, got.email), error: null };
+  return { entry: new AuthEntry(dec.username, dec.password, got.email, true), error: null };
 }
 
 /** Decode one entry from JSON text (Go: json.Unmarshal(data, &DockerConfigEntry{})). */
@@ -216,13 +247,9 @@ function decodeServerMap(v: JValue & { t: 'obj' }, into: Map<string, AuthEntry>)
   }
 }
 
-function toText(data: string | Uint8Array): string {
-  return typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
-}
-
 function parseTop(data: string | Uint8Array): JValue | { error: string } {
   try {
-    return parseJSON(toText(data));
+    return parseJSON(data);
   } catch (e) {
     if (e instanceof JSONSyntaxError) return { error: e.message };
     throw e;
@@ -294,11 +321,12 @@ export function parseDockercfg(data: string | Uint8Array): DockerConfigParse {
 
 /** Go's DockerConfigEntry.MarshalJSON: `{"username","password","email","auth"}`, empty fields omitted. */
 export function encodeDockerConfigEntry(entry: AuthEntry): string {
+  const { username, password } = entry.binary;
   const parts: string[] = [];
-  if (entry.username !== '') parts.push(`"username":${goJSONString(entry.username)}`);
-  if (entry.password !== '') parts.push(`"password":${goJSONString(entry.password)}`);
-  if (entry.email !== '') parts.push(`"email":${goJSONString(entry.email)}`);
-  const auth = Buffer.from(`${entry.username}:${entry.password}`, 'utf8').toString('base64');
-  parts.push(`"auth":${goJSONString(auth)}`);
-  return `{${parts.join(',')}}`;
+  if (username !== '') parts.push(`"username":${goJSONBinaryString(username)}`);
+  if (password !== '') parts.push(`"password":${goJSONBinaryString(password)}`);
+  if (entry.email !== '') parts.push(`"email":${goJSONBinaryString(toBinary(entry.email))}`);
+  const auth = Buffer.from(`${username}:${password}`, 'latin1').toString('base64');
+  parts.push(`"auth":"${auth}"`);
+  return fromBinary(`{${parts.join(',')}}`);
 }

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { CredentialSourceReport } from '../findings/types.js';
 import { type AuthEntry, type DockerConfig, redactConfigKey } from './dockerconfig.js';
 import { fromBinary, toBinary } from './go/bytes.js';
-import { goJSONString } from './go/json.js';
+import { goJSONBinaryString } from './go/json.js';
 import { goFilepathMatchOrFalse } from './go/match.js';
 import { goSplitHostPort, tryGoParseURL, type GoURL } from './go/url.js';
 
@@ -285,9 +285,11 @@ export function makeDockerKeyring(secrets: readonly KeyringSecret[], defaultKeyr
  * values: never print it.
  */
 export function authConfigHash(auth: AuthEntry): string {
+  // Go marshals the AuthConfig's byte strings: encode the bytes as Go's appendString does.
+  const { username, password } = auth.binary;
   const parts: string[] = [];
-  if (auth.username !== '') parts.push(`"username":${goJSONString(auth.username)}`);
-  if (auth.password !== '') parts.push(`"password":${goJSONString(auth.password)}`);
-  if (auth.email !== '') parts.push(`"email":${goJSONString(auth.email)}`);
-  return createHash('sha256').update(`{${parts.join(',')}}`, 'utf8').digest('hex');
+  if (username !== '') parts.push(`"username":${goJSONBinaryString(username)}`);
+  if (password !== '') parts.push(`"password":${goJSONBinaryString(password)}`);
+  if (auth.email !== '') parts.push(`"email":${goJSONBinaryString(toBinary(auth.email))}`);
+  return createHash('sha256').update(`{${parts.join(',')}}`, 'latin1').digest('hex');
 }

@@ -28,6 +28,7 @@ import {
   parseErrorBody,
   parseIndexPlatforms,
   tryNextCredential,
+  credentialBytes,
   type AuthContext,
   type Credential,
   type ManifestDecision,
@@ -93,7 +94,8 @@ type TokenResult = { readonly token: string; readonly cached: boolean } | { read
 
 export function credentialId(c: Credential | null): string {
   if (!c) return 'anonymous';
-  return createHash('sha256').update(c.username).update('\0').update(c.password).digest('hex').slice(0, 32);
+  const b = credentialBytes(c);
+  return createHash('sha256').update(b.username).update('\0').update(b.password).digest('hex').slice(0, 32);
 }
 
 export function credentialsId(cs: readonly Credential[]): string {
@@ -431,7 +433,9 @@ const NEVER: AbortSignal = new AbortController().signal;
 
 
 function basicAuth(c: Credential): string {
-  return `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}`;
+  // The exact bytes (RFC 7617 user-pass), as Go's SetBasicAuth sends a Go string's bytes.
+  const b = credentialBytes(c);
+  return `Basic ${Buffer.concat([b.username, Buffer.from(':'), b.password]).toString('base64')}`;
 }
 
 function mediaTypeFromBody(body: Buffer): string {

@@ -13,10 +13,21 @@ import type { RegistryKind } from './hosts.js';
 export interface Credential {
   readonly username: string;
   readonly password: string;
+  /**
+   * The exact bytes to send, when they differ from the UTF-8 of username/password: a pull secret's
+   * `auth` may decode to bytes that are not UTF-8, and the kubelet passes them on as they are.
+   */
+  readonly bytes?: { readonly username: Uint8Array; readonly password: Uint8Array };
+}
+
+/** The username and password bytes a credential sends (Basic auth is base64 of `user:password` bytes). */
+export function credentialBytes(c: Credential): { readonly username: Uint8Array; readonly password: Uint8Array } {
+  return c.bytes ?? { username: Buffer.from(c.username, 'utf8'), password: Buffer.from(c.password, 'utf8') };
 }
 
 export interface Platform {
   readonly os: string;
+  /** In a WANTED platform, '' means any architecture: a pod pinned to an OS only (`kubernetes.io/os`). */
   readonly architecture: string;
   readonly variant?: string;
 }
@@ -597,6 +608,7 @@ export function combineCredentialFailures(outcomes: readonly RegistryOutcome[]):
 // Platforms
 
 export function platformString(p: Platform): string {
+  if (p.architecture === '') return p.os; // an OS-only pin: any architecture of that OS
   return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 }
 
@@ -611,6 +623,7 @@ function normVariant(arch: string, variant: string | undefined): string {
 export function platformMatches(wanted: Platform, have: Platform): boolean {
   if (wanted.os.toLowerCase() !== have.os.toLowerCase()) return false;
   const arch = wanted.architecture.toLowerCase();
+  if (arch === '') return true; // OS-only: any entry of that OS will do
   if (arch !== have.architecture.toLowerCase()) return false;
   if (!wanted.variant) return true;
   return normVariant(arch, wanted.variant) === normVariant(arch, have.variant);

@@ -20,6 +20,8 @@ t.test('the platforms a pod needs', async (t) => {
     { name: 'arch + os', spec: { nodeSelector: { 'kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'windows' } }, cluster: [], want: [win] },
     { name: 'os only: the cluster platforms of that os', spec: { nodeSelector: { 'kubernetes.io/os': 'windows' } }, cluster: [amd, win], want: [win] },
     { name: 'spec.os.name', spec: { os: { name: 'windows' } }, cluster: [amd, win], want: [win] },
+    { name: 'os only, no cluster platforms known (the CLI): any entry of that os', spec: { nodeSelector: { 'kubernetes.io/os': 'windows' } }, cluster: [], want: [{ os: 'windows', architecture: '' }] },
+    { name: 'os only, no node of that os known: any entry of that os', spec: { nodeSelector: { 'kubernetes.io/os': 'windows' } }, cluster: [amd, arm], want: [{ os: 'windows', architecture: '' }] },
     { name: 'affinity single value', spec: affinity([{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }]), cluster: [amd], want: [arm] },
     { name: 'affinity several values: no pin', spec: affinity([{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64', 'amd64'] }]), cluster: [amd, arm], want: [amd, arm] },
     { name: 'ORed terms that agree', spec: affinity([{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }], [{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }]), cluster: [], want: [arm] },

@@ -90,6 +90,43 @@ if (requireRegistry(t)) {
     t.match(o.findings[1].message, /requires authentication and the pod's pull secrets could not be read/);
   });
 
+  t.test('a pod pinned to an OS only, whose index has no entry for that OS, is IMAGE_PLATFORM_MISSING with no cluster platforms known', async (t) => {
+    // An index pushed for this test: linux/amd64 + windows/amd64 (team/multi:1.0 is linux only).
+    await reg.pusher.index('team/mixed-os', '1.0', [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'windows', architecture: 'amd64' },
+    ]);
+    const withSecret = { imagePullSecrets: [{ name: 'regcred' }] };
+    const windows = (extra: Record<string, unknown> = {}) => ({ ...withSecret, nodeSelector: { 'kubernetes.io/os': 'windows' }, ...extra });
+    const objects = [
+      pullSecret('regcred', host, alice.username, alice.password),
+      pod('win-on-linux-index', `${host}/team/multi:1.0`, windows()),
+      pod('win-affinity', `${host}/team/multi:1.0`, {
+        ...withSecret,
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['windows'] }] }] } } },
+      }),
+      pod('win-podos', `${host}/team/multi:1.0`, { ...withSecret, os: { name: 'windows' } }),
+      pod('win-on-mixed-index', `${host}/team/mixed-os:1.0`, windows()),
+      pod('linux-pin', `${host}/team/multi:1.0`, { ...withSecret, nodeSelector: { 'kubernetes.io/os': 'linux' } }),
+      pod('win-single-manifest', `${host}/team/app:1.2.0`, windows()),
+    ];
+    // No `platforms` in the config: the CLI knows no cluster platforms.
+    const r = await run(['check', '-o', 'json', '-c', config, '-'], objects.map((o) => stringify(o)).join('---\n'));
+    t.equal(r.stderr, '');
+    const byName = new Map(JSON.parse(r.stdout).objects.map((o: { name: string }) => [o.name, o]));
+    const codes = (name: string) => (byName.get(name) as { findings: { code: string }[] }).findings.map((f) => f.code);
+    for (const name of ['win-on-linux-index', 'win-affinity', 'win-podos']) {
+      t.same(codes(name), ['IMAGE_PLATFORM_MISSING'], name);
+      const f = (byName.get(name) as { findings: { message: string }[] }).findings[0]!;
+      t.match(f.message, /lists no windows image for any architecture \(it has linux\/amd64, linux\/arm64\/v8\)/, `${name} message`);
+      t.match(f.message, /kubernetes\.io\/os/, `${name} fix names the OS label`);
+    }
+    t.same(codes('win-on-mixed-index'), [], 'an index with a windows entry serves a windows pin');
+    t.same(codes('linux-pin'), [], 'a linux pin on a linux index');
+    // A single-platform manifest has no index to read the OS from; nothing is claimed.
+    t.same(codes('win-single-manifest'), [], 'a single manifest is not judged by OS');
+  });
+
   t.test('--offline makes no registry call', async (t) => {
     const r = await run(['check', '--offline', '-o', 'json', '-c', config, '-'], stringify(pod('p', `${host}/team/app:9.9.9`)));
     t.equal(r.code, 0);

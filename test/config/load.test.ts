@@ -55,3 +55,17 @@ t.test('every problem is reported with its path', async (t) => {
 t.test('a missing file says so', async (t) => {
   await t.rejects(loadConfigFile('/no/such/config.yaml'), { problems: ['file not found'], message: /invalid configuration \/no\/such\/config.yaml/ });
 });
+
+t.test('a deeply nested configuration is a clear error, never a crash', async (t) => {
+  for (const text of [`x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, `x:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')}\n`]) {
+    let err: unknown;
+    try {
+      parseConfig(text, 'deep.yaml');
+    } catch (e) {
+      err = e;
+    }
+    t.type(err, ConfigError);
+    t.match((err as ConfigError).problems.join('\n'), /nested too deeply to read|unknown key "x"/);
+    t.notMatch((err as ConfigError).problems.join('\n'), /Maximum call stack/);
+  }
+});

@@ -252,8 +252,10 @@ t.test('Lookup: ports, labels, paths, globs (§4)', async (t) => {
     { key: 'GHCR.io', image: 'ghcr.io/x', match: false },
     { key: 'reg?stry.io', image: 'registry.io/x', match: false },
     { key: 'r[a-d]gistry.io', image: 'registry.io/x', match: false },
-    { key: 'r[a-f]gistry.io', image: 'registry.io/x', match: true },
-    { key: 'r[e]gistry.io', image: 'registry.io/x', match: true },
+    // Go 1.26 net/url rejects a '[' anywhere but at the start of the host (CVE-2025-47912 fix), so a
+    // character class in a key no longer parses: the key is dropped (older kubelets matched these).
+    { key: 'r[a-f]gistry.io', image: 'registry.io/x', match: false },
+    { key: 'r[e]gistry.io', image: 'registry.io/x', match: false },
     // '^' and '\\' are not valid host characters for Go's URL parser: the key is ignored.
     { key: 'r[^a]gistry.io', image: 'registry.io/x', match: false },
     { key: 're\\gistry.io', image: 'registry.io/x', match: false },

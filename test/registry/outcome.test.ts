@@ -170,6 +170,8 @@ t.test('classes: positives, negatives, transient (never cached)', async (t) => {
 t.test('platforms', async (t) => {
   t.ok(platformMatches({ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }));
   t.ok(platformMatches({ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'arm64' }), 'arm64 defaults to v8');
+  t.ok(platformMatches({ os: 'windows', architecture: '' }, { os: 'windows', architecture: 'arm64' }), 'an OS-only pin takes any architecture of that OS');
+  t.notOk(platformMatches({ os: 'windows', architecture: '' }, { os: 'linux', architecture: 'amd64' }), 'but not another OS');
   t.ok(platformMatches({ os: 'linux', architecture: 'arm', variant: 'v7' }, { os: 'linux', architecture: 'arm' }), 'arm defaults to v7');
   t.notOk(platformMatches({ os: 'linux', architecture: 'arm', variant: 'v6' }, { os: 'linux', architecture: 'arm', variant: 'v7' }));
   t.notOk(platformMatches({ os: 'windows', architecture: 'amd64' }, { os: 'linux', architecture: 'amd64' }));

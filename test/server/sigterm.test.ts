@@ -59,6 +59,9 @@ function post(port: number, ca: string, agent: https.Agent, payload: string, uid
   });
 }
 
+/** Stream reviews answered before the signal is sent, so that the stream is really mid-flight. */
+const STREAM_BEFORE_SIGTERM = 50;
+
 t.test('SIGTERM mid-stream: in-flight reviews are answered, the process exits 0', async (t) => {
   const hang = await startFaultServer('hang', t);
   const dir = await mkdtemp(join(tmpdir(), 'pullguard-sigterm-'));
@@ -90,7 +93,11 @@ t.test('SIGTERM mid-stream: in-flight reviews are answered, the process exits 0'
       failuresInARow = a.status === 200 ? 0 : failuresInARow + 1;
     }
   });
-  await new Promise((r) => setTimeout(r, 500));
+  // Let the stream run until it has answered a good number of reviews: waiting on a count, not on a
+  // fixed time, keeps the test meaningful on a loaded machine (a fixed 500 ms saw 49 on a busy one).
+  for (const started = Date.now(); stream.length <= STREAM_BEFORE_SIGTERM && Date.now() - started < 30_000; ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
 
   // In flight at SIGTERM: held by a registry that accepts connections and never answers.
   const slowAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
@@ -127,7 +134,7 @@ t.test('SIGTERM mid-stream: in-flight reviews are answered, the process exits 0'
 
   // The stream: correct answers, 503 while closing, connection errors only around or after the signal.
   const before = stream.filter((a) => a.sentAt < sigtermAt - 50);
-  t.ok(before.length > 50, `${before.length} stream reviews before SIGTERM`);
+  t.ok(before.length > STREAM_BEFORE_SIGTERM, `${before.length} stream reviews before SIGTERM`);
   let ok = 0;
   let unavailable = 0;
   let refused = 0;

@@ -1,6 +1,6 @@
 /**
  * The parts of Go's `net/url.Parse` and `net.SplitHostPort` that the kubelet keyring depends on,
- * ported from golang/go src/net/url/url.go and src/net/ipsock.go. All strings are binary strings
+ * ported from golang/go src/net/url/url.go (as of Go 1.26: see parseHost) and src/net/ipsock.go. All strings are binary strings
  * (see ./bytes.ts): Host and Path are returned percent-decoded, byte for byte as Go has them.
  */
 
@@ -109,27 +109,151 @@ function validOptionalPort(port: string): boolean {
   return true;
 }
 
+/**
+ * Go 1.26's `parseHost` (src/net/url/url.go) for the keyring's http/https URLs:
+ *
+ * - A `[` anywhere but at the start of the host is an error ("invalid IP-literal") — the fix for
+ *   CVE-2025-47912 (Go 1.24.8 / 1.25.2), which uses the LAST `[` (`strings.LastIndex(host, "[")`).
+ * - A bracketed host must hold a valid IPv6 address, checked with `netip.ParseAddr` on the unescaped
+ *   text (zone `%25…` allowed); an IPv4 address in brackets is "invalid IP-literal" — the fix for
+ *   CVE-2026-25679 (Go 1.25.8 / 1.26.1). The result is `[` + unescaped address + `]` + port, which
+ *   equals what the older code returned for every host it still accepts.
+ * - Colons outside brackets: Go 1.26 added strict colons (the FIRST colon must start a valid port)
+ *   behind GODEBUG `urlstrictcolons` (src/internal/godebugs/table.go: `Changed: 26, Old: "0"`), i.e.
+ *   only for main modules whose go.mod says go 1.26 or later. Kubernetes pins its GODEBUG defaults to
+ *   an older release in go.mod (`godebug default=go1.N`, kubernetes/kubernetes#127271 and the
+ *   release-branch picks #129533/#129534/#129551), so the kubelet keeps the lax rule: the LAST colon
+ *   starts the port. Unlike the bracket checks, those CVE fixes have no GODEBUG switch.
+ */
 function parseHost(host: string): string {
-  if (host.startsWith('[')) {
-    const i = host.lastIndexOf(']');
-    if (i < 0) throw new GoURLError("missing ']' in host");
-    const colonPort = host.slice(i + 1);
+  const open = host.lastIndexOf('[');
+  if (open > 0) throw new GoURLError('invalid IP-literal');
+  if (open === 0) {
+    const close = host.lastIndexOf(']');
+    if (close < 0) throw new GoURLError("missing ']' in host");
+    const colonPort = host.slice(close + 1);
     if (!validOptionalPort(colonPort)) throw new GoURLError('invalid port after host');
-    const zone = host.slice(0, i).indexOf('%25');
-    if (zone >= 0) {
-      const host1 = unescape(host.slice(0, zone), 'host');
-      const host2 = unescape(host.slice(zone, i), 'zone');
-      const host3 = unescape(host.slice(i), 'host');
-      return host1 + host2 + host3;
-    }
-  } else {
-    const i = host.lastIndexOf(':');
-    if (i !== -1) {
-      const colonPort = host.slice(i);
-      if (!validOptionalPort(colonPort)) throw new GoURLError('invalid port after host');
-    }
+    const unescapedColonPort = unescape(colonPort, 'host');
+    const hostname = host.slice(1, close);
+    const zone = hostname.indexOf('%25');
+    const unescapedHostname =
+      zone >= 0 ? unescape(hostname.slice(0, zone), 'host') + unescape(hostname.slice(zone), 'zone') : unescape(hostname, 'host');
+    const addr = goParseAddrKind(unescapedHostname);
+    if (addr === null) throw new GoURLError('invalid host');
+    if (addr === 4) throw new GoURLError('invalid IP-literal');
+    return '[' + unescapedHostname + ']' + unescapedColonPort;
+  }
+  const i = host.lastIndexOf(':');
+  if (i !== -1) {
+    const colonPort = host.slice(i);
+    if (!validOptionalPort(colonPort)) throw new GoURLError('invalid port after host');
   }
   return unescape(host, 'host');
+}
+
+/**
+ * Which kind of address Go's `netip.ParseAddr(s)` returns — 4, 6, or null for an error — ported from
+ * golang/go src/net/netip/netip.go (`ParseAddr`, `parseIPv4`, `parseIPv4Fields`, `parseIPv6`). The
+ * first of `.`, `:`, `%` decides the family; IPv6 takes an optional non-empty `%zone`, at most one
+ * `::`, groups of 1–4 hex digits, and an embedded dotted IPv4 only as the last 32 bits.
+ */
+export function goParseAddrKind(s: string): 4 | 6 | null {
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '.') return parseIPv4Fields(s, 0, s.length) ? 4 : null;
+    if (c === ':') return parseIPv6(s) ? 6 : null;
+    if (c === '%') return null; // missing IPv6 address
+  }
+  return null; // unable to parse IP
+}
+
+/** Go's `parseIPv4Fields(in, off, end, …)`: four decimal fields, no leading zeros, each ≤ 255. */
+function parseIPv4Fields(input: string, off: number, end: number): boolean {
+  const s = input.slice(off, end);
+  let val = 0;
+  let pos = 0;
+  let digLen = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (digLen === 1 && val === 0) return false; // leading zero
+      val = val * 10 + (c - 0x30);
+      digLen++;
+      if (val > 255) return false;
+    } else if (c === 0x2e) {
+      if (i === 0 || i === s.length - 1 || s[i - 1] === '.') return false;
+      if (pos === 3) return false; // too long
+      pos++;
+      val = 0;
+      digLen = 0;
+    } else {
+      return false;
+    }
+  }
+  return pos >= 3;
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/** Go's `parseIPv6(in)`: true when Go returns an address. */
+function parseIPv6(input: string): boolean {
+  let s = input;
+  let zone = '';
+  const pct = s.indexOf('%');
+  if (pct !== -1) {
+    zone = s.slice(pct + 1);
+    s = s.slice(0, pct);
+    if (zone === '') return false; // zone must be a non-empty string
+  }
+  let ellipsis = -1;
+  if (s.length >= 2 && s[0] === ':' && s[1] === ':') {
+    ellipsis = 0;
+    s = s.slice(2);
+    if (s.length === 0) return true; // "::"
+  }
+  let i = 0;
+  while (i < 16) {
+    let off = 0;
+    let acc = 0;
+    for (; off < s.length; off++) {
+      const h = hexVal(s.charCodeAt(off));
+      if (h < 0) break;
+      acc = acc * 16 + h;
+      if (off > 3) return false; // more than 4 digits in a group
+      if (acc > 0xffff) return false;
+    }
+    if (off === 0) return false; // each colon-separated field must have at least one digit
+    if (off < s.length && s[off] === '.') {
+      if (ellipsis < 0 && i !== 12) return false; // embedded IPv4 must replace the final 2 fields
+      if (i + 4 > 16) return false;
+      let end = input.length;
+      if (zone.length > 0) end -= zone.length + 1;
+      if (!parseIPv4Fields(input, end - s.length, end)) return false;
+      s = '';
+      i += 4;
+      break;
+    }
+    i += 2;
+    s = s.slice(off);
+    if (s.length === 0) break;
+    if (s[0] !== ':') return false; // unexpected character, want colon
+    if (s.length === 1) return false; // colon must be followed by more characters
+    s = s.slice(1);
+    if (s[0] === ':') {
+      if (ellipsis >= 0) return false; // multiple ::
+      ellipsis = i;
+      s = s.slice(1);
+      if (s.length === 0) break;
+    }
+  }
+  if (s.length !== 0) return false; // trailing garbage
+  if (i < 16) return ellipsis >= 0; // address string too short without ::
+  return ellipsis < 0; // :: must expand to at least one field of zeros
 }
 
 function validUserinfo(s: string): boolean {

@@ -1,0 +1,278 @@
+/**
+ * `pullguard audit`: the engine over the workloads running in a cluster NOW, with the credentials the
+ * kubelet would use now (the cluster's pull Secrets and ServiceAccounts), reported like `check`: same
+ * formats, same exit statuses. It finds what admission cannot see: an image or tag deleted, a pull
+ * Secret deleted or expired, a registry that stopped granting access — after the object was admitted.
+ *
+ * Every carrier kind is listed (src/cluster/resources.ts); Pods and ReplicaSets (and Jobs of a
+ * CronJob) made by a controller are represented by that controller (src/audit/inventory.ts), so each
+ * problem is reported once, under the object the user applied.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { auditRecords } from '../audit/run.js';
+import { Inventory, type WorkloadRecord, reduceWorkload } from '../audit/inventory.js';
+import type { EngineDeps } from '../checks/engine.js';
+import { KubeClient } from '../cluster/client.js';
+import { IN_CLUSTER, loadClusterConnection } from '../cluster/kubeconfig.js';
+import { loadPullObjects } from '../cluster/pull-objects.js';
+import { listEach, objectPath, WORKLOAD_RESOURCES, type WorkloadResource } from '../cluster/resources.js';
+import { ClusterStore } from '../cluster/store.js';
+import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { RegistryChecker } from '../registry/checker.js';
+import { readDockerConfig } from './credentials.js';
+import { InputError } from './inputs.js';
+import { EXIT, UsageError, type Io } from './io.js';
+import { checkOutputFile, OUTPUTS, OutputFileError, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
+import { progress } from './progress.js';
+import { buildReport, FAIL_ON, objectEntry, reportFails, summaryLine, type FailOn, type Report } from './report.js';
+import { engineDeps, makeRegistryChecker } from './wiring.js';
+
+export const AUDIT_HELP = `Usage: pullguard audit [options]
+
+Check the workloads running in a cluster now: whether every image they name can still be
+pulled with the credentials the kubelet would use now (the cluster's pull Secrets and
+ServiceAccounts). Finds images or tags deleted from a registry, pull Secrets deleted or
+expired, access revoked — after the workload was admitted.
+
+Every Pod, ReplicaSet, Deployment, StatefulSet, DaemonSet, ReplicationController, Job and
+CronJob is read. Pods, ReplicaSets and Jobs made by a controller are reported once, as
+their controller (a Pod of a Deployment's ReplicaSet is the Deployment).
+
+Options:
+  -n, --namespace NS      audit one namespace
+  -A, --all-namespaces    audit every namespace (the default)
+      --kubeconfig FILE   cluster access (default: $KUBECONFIG, else ~/.kube/config;
+                          inside a Pod, its ServiceAccount)
+  -o, --output FORMAT     text (default), json (the report format in the README),
+                          sarif or junit, as for "pullguard check"
+      --output-file FILE  write the report to FILE instead of standard output
+      --fail-on LEVEL     deny (default): exit 1 when a pull would fail;
+                          warn: exit 1 on warnings too
+  -c, --config FILE       policy configuration (the same file the webhook uses)
+      --docker-config FILE
+                          a docker config.json whose credentials the nodes use
+                          (tried after pull secrets, as the kubelet does)
+      --offline           make no registry call (reference and credential checks only)
+  -h, --help              show this help
+
+RBAC: list on the kinds above, and on secrets and serviceaccounts (docs/audit.md).
+Registry cost: one manifest request per distinct image and credential set.
+
+On a terminal, progress is shown on standard error.
+
+Exit status: 0 no pull would fail (with --fail-on warn: and nothing warned), 1 some pull
+would fail (or warned), 2 bad usage, a cluster that cannot be read, or a report that
+cannot be written.
+`;
+
+interface AuditOptions {
+  readonly namespace: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly output: OutputFormat;
+  readonly outputFile: string | undefined;
+  readonly failOn: FailOn;
+  readonly configFile: string | undefined;
+  readonly dockerConfig: string | undefined;
+  readonly offline: boolean;
+}
+
+function parseAuditArgs(argv: string[]): AuditOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      'all-namespaces': { type: 'boolean', short: 'A', default: false },
+      kubeconfig: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'text' },
+      'output-file': { type: 'string' },
+      'fail-on': { type: 'string', default: 'deny' },
+      config: { type: 'string', short: 'c' },
+      'docker-config': { type: 'string' },
+      offline: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (audit reads the cluster, not files; see "pullguard check")`);
+  if (!(OUTPUTS as readonly string[]).includes(values.output)) {
+    throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, not "${values.output}"`);
+  }
+  if (!(FAIL_ON as readonly string[]).includes(values['fail-on'])) {
+    throw new UsageError(`--fail-on must be deny or warn, not "${values['fail-on']}"`);
+  }
+  if (values['output-file'] === '') throw new UsageError('--output-file needs a file name');
+  if (values.namespace !== undefined && values['all-namespaces']) throw new UsageError('--namespace and --all-namespaces exclude each other');
+  if (values.namespace === '') throw new UsageError('--namespace needs a name');
+  if (values.kubeconfig === '') throw new UsageError('--kubeconfig needs a file name');
+  return {
+    namespace: values.namespace,
+    kubeconfig: values.kubeconfig,
+    output: values.output as OutputFormat,
+    outputFile: values['output-file'],
+    failOn: values['fail-on'] as FailOn,
+    configFile: values.config,
+    dockerConfig: values['docker-config'],
+    offline: values.offline,
+  };
+}
+
+/** kubectl's choice of kubeconfig: --kubeconfig, the first file in $KUBECONFIG, ~/.kube/config; in a Pod, its ServiceAccount. */
+export function kubeconfigSource(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  if (flag) return flag;
+  const first = (env['KUBECONFIG'] ?? '').split(':').find((p) => p !== '');
+  if (first) return first;
+  if (env['KUBERNETES_SERVICE_HOST']) return IN_CLUSTER;
+  return join(env['HOME'] ?? homedir(), '.kube', 'config');
+}
+
+/** Where an audited object is, as the report's `file`: its API path under a `cluster:` scheme. */
+export function clusterLocation(resource: WorkloadResource, version: string, record: Pick<WorkloadRecord, 'namespace' | 'name'>): string {
+  return `cluster:${objectPath(resource, version, record.namespace, record.name)}`;
+}
+
+export interface ClusterInventory {
+  readonly inventory: Inventory;
+  /** kind → the resource and the version it was read at. */
+  readonly served: ReadonlyMap<string, { readonly resource: WorkloadResource; readonly version: string }>;
+  /** Objects that could not be reduced (no name), with why. */
+  readonly problems: readonly string[];
+}
+
+/** List every workload object (one namespace or all) into an inventory. */
+export async function readInventory(
+  client: KubeClient,
+  opts: { readonly namespace?: string | undefined; readonly onListed?: (kind: string, count: number) => void },
+): Promise<ClusterInventory> {
+  const inventory = new Inventory();
+  const served = new Map<string, { resource: WorkloadResource; version: string }>();
+  const problems: string[] = [];
+  for (const resource of WORKLOAD_RESOURCES) {
+    const listed = await listEach(
+      client,
+      resource,
+      (item, version) => {
+        const r = reduceWorkload(item, { group: resource.group, version, kind: resource.kind });
+        if (r.ok) inventory.upsert(r.record);
+        else problems.push(r.reason);
+      },
+      { namespace: opts.namespace },
+    );
+    if (listed.version !== null) served.set(resource.kind, { resource, version: listed.version });
+    opts.onListed?.(resource.kind, listed.count);
+  }
+  return { inventory, served, problems };
+}
+
+function knownFailure(err: unknown, io: Io): number | null {
+  if (err instanceof UsageError || err instanceof InputError || err instanceof ConfigError || err instanceof OutputFileError) {
+    io.stderr.write(`pullguard audit: ${err.message}\n`);
+    if (err instanceof UsageError) io.stderr.write('Run "pullguard audit --help" for usage.\n');
+    return EXIT.USAGE;
+  }
+  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`pullguard audit: ${(err as Error).message}\nRun "pullguard audit --help" for usage.\n`);
+    return EXIT.USAGE;
+  }
+  return null;
+}
+
+export async function runAudit(argv: string[], io: Io): Promise<number> {
+  let options: AuditOptions | 'help';
+  let config: Config;
+  let client: KubeClient | null = null;
+  let registry: RegistryChecker | null = null;
+  const bar = progress(io.stderr, { enabled: io.stderrIsTTY === true });
+  let report: Report;
+  try {
+    options = parseAuditArgs(argv);
+    if (options === 'help') {
+      io.stdout.write(AUDIT_HELP);
+      return EXIT.OK;
+    }
+    if (options.outputFile !== undefined) await checkOutputFile(options.outputFile);
+    config = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
+    const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
+    const source = kubeconfigSource(options.kubeconfig, io.env);
+    try {
+      client = new KubeClient(await loadClusterConnection(source, io.env));
+    } catch (err) {
+      throw new InputError(`kubeconfig ${source}: ${(err as Error).message}`);
+    }
+    let listed = 0;
+    let read: ClusterInventory;
+    const state = new ClusterStore({ available: true });
+    try {
+      read = await readInventory(client, {
+        namespace: options.namespace,
+        onListed: (_kind, count) => {
+          listed += count;
+          bar.update(0, listed);
+        },
+      });
+      await loadPullObjects(client, state, { namespace: options.namespace });
+    } catch (err) {
+      throw new InputError(`cannot read the cluster at ${client.connection.server.origin}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    for (const p of read.problems) io.stderr.write(`pullguard audit: skipped ${p}\n`);
+    registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
+    const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry });
+    const records = read.inventory.representatives();
+    const audited = await auditRecords(records, deps, {
+      budgetMs: config.timeouts.defaultBudgetMs,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+    report = buildReport(
+      audited.map(({ record, outcome }) => {
+        const at = read.served.get(record.kind)!;
+        const entry = objectEntry({
+          file: clusterLocation(at.resource, at.version, record),
+          line: 1,
+          template: null,
+          kind: record.kind,
+          namespace: record.namespace,
+          name: record.name,
+          outcome,
+          lineOf: () => null,
+        });
+        // An object in the cluster has no line: its source is its API path alone.
+        return { ...entry, source: entry.file };
+      }),
+      0,
+    );
+    const collapsed = read.inventory.collapsedCount();
+    io.stderr.write(
+      `pullguard audit: ${read.inventory.size} workload object${read.inventory.size === 1 ? '' : 's'} read` +
+        (collapsed > 0 ? `; ${collapsed} made by a controller ${collapsed === 1 ? 'is' : 'are'} reported as that controller` : '') +
+        '\n',
+    );
+  } catch (err) {
+    const code = knownFailure(err, io);
+    if (code !== null) return code;
+    throw err;
+  } finally {
+    bar.end();
+    await registry?.close();
+    await client?.close();
+  }
+  const toFile = options.outputFile !== undefined;
+  const color = !toFile && io.stdoutIsTTY && !io.env['NO_COLOR'];
+  const rendered = await renderReport(report, options.output, { color, failOn: options.failOn, cwd: process.cwd() });
+  if (options.outputFile !== undefined) {
+    try {
+      await writeOutputFile(options.outputFile, rendered);
+    } catch (err) {
+      const code = knownFailure(err, io);
+      if (code !== null) return code;
+      throw err;
+    }
+    io.stderr.write(`pullguard audit: ${summaryLine(report)}; report written to ${options.outputFile}\n`);
+  } else {
+    io.stdout.write(rendered);
+  }
+  return reportFails(report, options.failOn) ? EXIT.DENIED : EXIT.OK;
+}

@@ -1,0 +1,111 @@
+/**
+ * `pullguard audit` against a real kube-apiserver and a real registry: Deployments created with
+ * kubectl (with the ReplicaSet and Pods kube-controller-manager would make, owned by them), a tag
+ * deleted from the registry, a pull Secret deleted and restored.
+ */
+import t, { type Test } from 'tap';
+import { kubeUnavailableReason, startKube } from '../helpers/kube.js';
+import { requireRegistry, startRegistry } from '../helpers/registry.js';
+import { apply, deleteTag, deployment, kubectl, namespace, ownedObjects, pullSecret, registryConfig } from '../helpers/audit-cluster.js';
+import { run } from '../helpers/cli.js';
+
+const missing = kubeUnavailableReason({ needKubectl: true });
+if (missing !== null) {
+  if (process.env['CI'] === 'true') t.fail(`audit e2e prerequisites missing, and CI=true: ${missing}`);
+  else t.plan(0, `skipped: ${missing}`);
+} else if (requireRegistry(t)) {
+  t.test('pullguard audit reads a real cluster', scene);
+}
+
+interface Entry {
+  kind: string;
+  namespace: string;
+  name: string;
+  verdict: string;
+  file: string;
+  findings: { code: string; container: string; image: string; message: string }[];
+}
+
+async function scene(t: Test): Promise<void> {
+  const [kube, reg] = await Promise.all([startKube(t), startRegistry(t, { auth: 'htpasswd', seed: false })]);
+  const host = reg.host;
+  await reg.pusher.image('team/app', '1.0', { seed: 'one' });
+  await reg.pusher.image('team/app', '2.0', { seed: 'two' });
+  const config = await registryConfig(reg);
+  const withSecret = { imagePullSecrets: [{ name: 'regcred' }] };
+
+  await namespace(kube, 'shop');
+  await namespace(kube, 'other');
+  await apply(kube, pullSecret('regcred', 'shop', host, reg.users.alice), pullSecret('regcred', 'other', host, reg.users.alice));
+  const web = deployment('web', `${host}/team/app:1.0`, withSecret);
+  const api = deployment('api', `${host}/team/app:2.0`, withSecret);
+  await kubectl(kube, ['-n', 'shop', 'apply', '-f', '-'], [web, api].map((o) => JSON.stringify(o)).join('\n'));
+  await ownedObjects(kube, 'shop', web);
+  await ownedObjects(kube, 'shop', api);
+  const batch = deployment('batch', `${host}/team/app:2.0`, withSecret);
+  await kubectl(kube, ['-n', 'other', 'apply', '-f', '-'], JSON.stringify(batch));
+
+  const audit = async (...args: string[]) => {
+    const r = await run(['audit', '--kubeconfig', kube.kubeconfig, '-c', config, '-o', 'json', ...args]);
+    let report: { objects: Entry[]; summary: Record<string, number> } | null = null;
+    try {
+      report = JSON.parse(r.stdout);
+    } catch {
+      t.fail(`audit printed no JSON: ${r.stdout}\n${r.stderr}`);
+    }
+    return { ...r, report: report ?? { objects: [], summary: {} } };
+  };
+  const names = (objects: Entry[]) => objects.map((o) => `${o.namespace}/${o.kind}/${o.name}`);
+  const problems = (objects: Entry[]) => objects.filter((o) => o.findings.length > 0).map((o) => `${o.namespace}/${o.name}:${o.findings.map((f) => f.code).join(',')}`);
+
+  await t.test('everything pullable: each Deployment once, its ReplicaSet and Pods collapsed into it', async (t) => {
+    const r = await audit('-A');
+    t.equal(r.code, 0, r.stderr);
+    t.same(names(r.report.objects), ['other/Deployment/batch', 'shop/Deployment/api', 'shop/Deployment/web']);
+    t.same(problems(r.report.objects), []);
+    t.match(r.stderr, /9 workload objects read; 6 made by a controller are reported as that controller/);
+    t.equal(r.report.objects.find((o) => o.name === 'web')?.file, 'cluster:/apis/apps/v1/namespaces/shop/deployments/web');
+  });
+
+  await t.test('a tag deleted from the registry: IMAGE_TAG_NOT_FOUND for exactly the workloads using it', async (t) => {
+    await deleteTag(reg, 'team/app', '2.0');
+    const r = await audit();
+    t.equal(r.code, 1);
+    t.same(problems(r.report.objects), ['other/batch:IMAGE_TAG_NOT_FOUND', 'shop/api:IMAGE_TAG_NOT_FOUND']);
+    const f = r.report.objects.find((o) => o.name === 'api')!.findings[0]!;
+    t.equal(f.container, 'app');
+    t.equal(f.image, `${host}/team/app:2.0`);
+    const one = await audit('-n', 'shop');
+    t.same(names(one.report.objects), ['shop/Deployment/api', 'shop/Deployment/web'], '-n reads one namespace');
+    const text = await run(['audit', '--kubeconfig', kube.kubeconfig, '-c', config, '-n', 'other']);
+    t.match(text.stdout, /DENY Deployment other\/batch \(cluster:\/apis\/apps\/v1\/namespaces\/other\/deployments\/batch\)/);
+    t.match(text.stdout, /IMAGE_TAG_NOT_FOUND/);
+    const sarif = await run(['audit', '--kubeconfig', kube.kubeconfig, '-c', config, '-n', 'other', '-o', 'sarif']);
+    t.match(sarif.stdout, /"uri": "cluster:\/apis\/apps\/v1\/namespaces\/other\/deployments\/batch"/);
+    const junit = await run(['audit', '--kubeconfig', kube.kubeconfig, '-c', config, '-n', 'other', '-o', 'junit']);
+    t.match(junit.stdout, /IMAGE_TAG_NOT_FOUND/);
+  });
+
+  await t.test('a pull Secret deleted, then restored', async (t) => {
+    await kubectl(kube, ['-n', 'shop', 'delete', 'secret', 'regcred']);
+    const gone = await audit('-n', 'shop');
+    t.equal(gone.code, 1);
+    // Without the Secret the kubelet pulls anonymously, and this registry wants credentials.
+    t.same(problems(gone.report.objects), ['shop/api:PULL_SECRET_NOT_FOUND,REGISTRY_AUTH_REQUIRED', 'shop/web:PULL_SECRET_NOT_FOUND,REGISTRY_AUTH_REQUIRED']);
+    await apply(kube, pullSecret('regcred', 'shop', host, reg.users.alice));
+    const back = await audit('-n', 'shop');
+    t.same(problems(back.report.objects), ['shop/api:IMAGE_TAG_NOT_FOUND']);
+  });
+
+  await t.test('usage and unreadable clusters exit 2 with a clear message', async (t) => {
+    const both = await run(['audit', '-n', 'a', '-A']);
+    t.equal(both.code, 2);
+    t.match(both.stderr, /--namespace and --all-namespaces exclude each other/);
+    const file = await run(['audit', 'deploy.yaml']);
+    t.equal(file.code, 2);
+    t.match(file.stderr, /audit reads the cluster, not files/);
+    const noConfig = await run(['audit', '--kubeconfig', '/nonexistent/kubeconfig']);
+    t.equal(noConfig.code, 2);
+    t.match(noConfig.stderr, /pullguard audit: kubeconfig \/nonexistent\/kubeconfig: /);
+  });
+}
