@@ -40,6 +40,77 @@ export interface DocumentChunk {
 const SEPARATOR = '---';
 
 /**
+ * kubectl reads a stream whose first character after white space is `{` as JSON, not YAML
+ * (apimachinery NewYAMLOrJSONDecoder → GuessJSONStream / hasJSONPrefix): a stream of JSON values one
+ * after another (`{…}{…}` or one per line), each decoded with encoding/json. Flow-style YAML that
+ * starts with `{` (`{kind: Pod}`) is then a JSON syntax error, and `---` between JSON objects ends
+ * the reading of the file.
+ */
+export function isJsonStream(text: string): boolean {
+  return /^[ \t\r\n]*\{/.test(text);
+}
+
+/** A JSON stream cut into its top-level values; `stop` is where kubectl's decoder stops reading. */
+export interface JsonStream {
+  readonly chunks: (DocumentChunk & { readonly json: boolean; readonly error?: string })[];
+  /** A character that starts no JSON value at the top level: kubectl reads nothing after it. */
+  readonly stop?: { readonly offset: number; readonly line: number; readonly found: string };
+}
+
+/**
+ * Cut a JSON stream into top-level values by bracket matching (strings and escapes respected), each a
+ * chunk starting at its own first character, with `json` false when JSON.parse rejects it (the reason
+ * in `error`). Top-level scalars and white space between values are allowed, as encoding/json's
+ * Decoder allows them.
+ */
+export function splitJsonStream(text: string): JsonStream {
+  const chunks: (DocumentChunk & { json: boolean; error?: string })[] = [];
+  let line = 0;
+  let i = 0;
+  const lineAt = (to: number): void => {
+    for (; i < to; i++) if (text.charCodeAt(i) === 10) line++;
+  };
+  let pos = 0;
+  while (pos < text.length) {
+    const c = text[pos] as string;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      pos++;
+      continue;
+    }
+    if (c !== '{' && c !== '[') {
+      lineAt(pos);
+      return { chunks, stop: { offset: pos, line, found: text.slice(pos, text.indexOf('\n', pos) === -1 ? text.length : text.indexOf('\n', pos)).slice(0, 40) } };
+    }
+    let depth = 0;
+    let end = pos;
+    let inString = false;
+    for (; end < text.length; end++) {
+      const d = text[end] as string;
+      if (inString) {
+        if (d === '\\') end++;
+        else if (d === '"') inString = false;
+      } else if (d === '"') inString = true;
+      else if (d === '{' || d === '[') depth++;
+      else if (d === '}' || d === ']') {
+        depth--;
+        if (depth === 0) break;
+      }
+    }
+    const value = text.slice(pos, end + 1);
+    lineAt(pos);
+    let error: string | undefined;
+    try {
+      JSON.parse(value);
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    chunks.push({ text: value, firstLine: line, json: error === undefined, ...(error === undefined ? {} : { error }) });
+    pos = end + 1;
+  }
+  return { chunks };
+}
+
+/**
  * Cut a stream into documents the way k8s.io/apimachinery `YAMLReader.Read` does: at every line that
  * starts with `---` followed by nothing but white space or a comment. The separator lines stay in the
  * chunk that follows them (YAMLReader keeps them too; to YAML they are a document start), so line

@@ -19,7 +19,7 @@ import {
   type Pair,
   type YAMLMap,
 } from 'yaml';
-import { padContinuations, splitDocuments } from './go-yaml.js';
+import { isJsonStream, padContinuations, splitDocuments, splitJsonStream } from './go-yaml.js';
 
 /** Something kubectl reads from the object differently than a reader would expect (a key given twice). */
 export interface ManifestNote {
@@ -198,15 +198,46 @@ export function parseManifests(text: string, _source?: string): ManifestDocument
   const problems: ManifestProblem[] = [];
   // kubectl strips a UTF-8 byte order mark (visitor.go: unicode.BOMOverride); so does the reader.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (const chunk of splitDocuments(body)) {
-    readChunk(chunk.text, chunk.firstLine, objects, skipped, problems);
-    if (chunk.badSeparator) {
+  const readOne = (chunkText: string, firstLine: number, badSeparator: { line: number; rest: string } | undefined): void => {
+    readChunk(chunkText, firstLine, objects, skipped, problems);
+    if (badSeparator) {
       problems.push({
-        line: chunk.badSeparator.line + 1,
+        line: badSeparator.line + 1,
         column: 4,
-        reason: `kubectl accepts nothing but a comment after a document separator, found "${chunk.badSeparator.rest}" ("invalid Yaml document separator"); put it on the next line`,
+        reason: `kubectl accepts nothing but a comment after a document separator, found "${badSeparator.rest}" ("invalid Yaml document separator"); put it on the next line`,
       });
     }
+  };
+  if (isJsonStream(body)) {
+    // JSON: kubectl decodes the values one after another and stops at anything else.
+    const stream = splitJsonStream(body);
+    for (const chunk of stream.chunks) {
+      if (chunk.json) readChunk(chunk.text, chunk.firstLine, objects, skipped, problems);
+      else {
+        problems.push({
+          line: chunk.firstLine + 1,
+          column: 1,
+          reason: `not valid JSON (${chunk.error}); kubectl reads a file that starts with "{" as JSON, not YAML`,
+        });
+      }
+    }
+    if (stream.stop) {
+      problems.push({
+        line: stream.stop.line + 1,
+        column: 1,
+        reason:
+          `kubectl reads a file that starts with "{" as JSON objects one after another and stops at "${stream.stop.found}" ` +
+          '(not the start of a JSON value); what follows was checked as YAML, but kubectl would not apply it',
+      });
+      const rest = body.slice(stream.stop.offset);
+      const restStart = body.slice(0, stream.stop.offset).split('\n').length - 1;
+      for (const chunk of splitDocuments(rest)) {
+        const bad = chunk.badSeparator ? { line: chunk.badSeparator.line + restStart, rest: chunk.badSeparator.rest } : undefined;
+        readOne(chunk.text, chunk.firstLine + restStart, bad);
+      }
+    }
+  } else {
+    for (const chunk of splitDocuments(body)) readOne(chunk.text, chunk.firstLine, chunk.badSeparator);
   }
   problems.sort((a, b) => a.line - b.line);
   return { objects, skipped, problems };

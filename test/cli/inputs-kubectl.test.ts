@@ -132,9 +132,15 @@ t.test('the documents pullguard reads are the documents kubectl can parse', asyn
     (i) => `${CM(`tab${i}`)}\tdata: 1\n`,
     (i) => `${CM(`anchor${i}`)}data:\n  a: &v x\n  b: *v\n`,
     (i) => `${CM(`merge${i}`)}x: &m {a: "1"}\ndata:\n  <<: *m\n  b: "2"\n`,
+    // A file that starts with "{" is a JSON stream to kubectl, not YAML.
+    (i) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j${i}"}}\n{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"k${i}", "name": "l${i}"}}{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"m${i}"}}\n`,
+    (i) => `  {"apiVersion":"v1","kind":"ConfigMap",\n"metadata":{"name":"j${i}"}}\n---\n{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"k${i}"}}\n`,
+    (i) => `{apiVersion: v1, kind: ConfigMap, metadata: {name: f${i}}}\n`,
+    (i) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j${i}"}}\n[1]\n`,
+    (i) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j${i}",}}\n`,
   ];
   const files: string[] = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 90; i++) {
     const name = `f${String(i).padStart(2, '0')}.yaml`;
     await writeFile(join(work, 'd', name), pick(variants)(i));
     files.push(join('d', name));

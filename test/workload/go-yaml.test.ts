@@ -363,3 +363,26 @@ t.test('differential: kubectl (go-yaml) and pullguard read the same values', asy
     t.equal(same, n, `batch ${batch}: all ${n} contexts read alike`);
   }
 });
+
+t.test('a file that starts with "{" is a JSON stream to kubectl: values one after another, no YAML', async (t) => {
+  const two = parseManifests('{"kind": "Pod", "metadata": {"name": "a"}}\n  {"kind": "Pod",\n "metadata": {"name": "b"}}{"kind": "Pod"}\n', 'x.json');
+  t.same(two.problems, []);
+  t.same(
+    two.objects.map((o) => [o.line, o.object['metadata']]),
+    [
+      [1, { name: 'a' }],
+      [2, { name: 'b' }],
+      [3, undefined],
+    ],
+  );
+  t.equal(two.objects[1]?.lineOf('metadata.name'), 3);
+  const flow = parseManifests('{kind: Pod, metadata: {name: a}}\n', 'x.yaml');
+  t.same(flow.objects, []);
+  t.match(flow.problems, [{ line: 1, reason: /^not valid JSON \(.*\); kubectl reads a file that starts with "\{" as JSON, not YAML$/ }]);
+  const sep = parseManifests('{"kind": "Pod", "metadata": {"name": "a"}}\n---\n{"kind": "Pod", "metadata": {"name": "b"}}\n', 'x.json');
+  t.same(sep.objects.map((o) => [o.line, (o.object['metadata'] as { name: string }).name]), [
+    [1, 'a'],
+    [3, 'b'],
+  ]);
+  t.match(sep.problems, [{ line: 2, reason: /stops at "---" \(not the start of a JSON value\); what follows was checked as YAML, but kubectl would not apply it$/ }]);
+});
