@@ -15,7 +15,8 @@ import { compileImagePatterns, decide, type Decision } from '../verdict/policy.j
 import { carrierFor, type Carrier } from '../workload/carriers.js';
 import { extractCarrier, imageFields } from '../workload/extract.js';
 import { checkSyntax } from './syntax.js';
-import type { CredentialSourceReport, Finding, ImageReport, ImageUse } from './types.js';
+import { finding } from '../findings/build.js';
+import type { CredentialSourceReport, Finding, ImageReport, ImageUse } from '../findings/types.js';
 
 /** What is being admitted or checked. */
 export interface Subject {
@@ -120,14 +121,11 @@ export function subjectCarrier(subject: Pick<Subject, 'group' | 'kind'>, config:
 }
 
 function unreadable(kind: string, field: string, problem: string): Finding {
-  return {
-    code: 'WORKLOAD_UNREADABLE',
-    container: '',
-    field,
-    image: '',
-    message: `no pod spec could be read from this ${kind} at ${field}: ${problem}; nothing there was checked.`,
+  return finding('WORKLOAD_UNREADABLE', { slot: 'podSpec', field }, {
+    cause: `no pod spec could be read from this ${kind} at ${field}: ${problem}; nothing there was checked`,
+    fix: `give it the shape its kind defines at ${field}`,
     short: `no pod spec at ${field}: ${problem}; nothing there was checked`,
-  };
+  });
 }
 
 export interface EvaluateOptions {
@@ -149,15 +147,12 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
     : [];
   if (workload.missing !== null) {
     const field = carrier.podSpecs[0]?.text ?? 'spec';
-    const finding: Finding = {
-      code: 'WORKLOAD_UNREADABLE',
-      container: '',
-      field,
-      image: '',
-      message: `no pod spec could be read from this ${subject.kind}: ${workload.missing}; nothing was checked.`,
+    const missing = finding('WORKLOAD_UNREADABLE', { slot: 'podSpec', field }, {
+      cause: `no pod spec could be read from this ${subject.kind}: ${workload.missing}; nothing was checked`,
+      fix: `give it a pod spec at ${field}`,
       short: `no pod spec: ${workload.missing}; nothing was checked`,
-    };
-    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [finding], unread };
+    });
+    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [missing], unread };
   }
 
   const isExempt = compileImagePatterns(deps.config.exemptions.images);
@@ -174,14 +169,14 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
       unchanged++;
       continue;
     }
-    const { ref, finding } = checkSyntax(use);
+    const { ref, finding: invalid } = checkSyntax(use);
     if (use.image !== null && isExempt(ref ? [use.image, ref.name] : [use.image])) {
       exempt++;
       continue;
     }
     const report = { use, ref, credentials: [] as CredentialSourceReport[] };
     podReports.push(report);
-    if (finding) findings.push(finding);
+    if (invalid) findings.push(invalid);
     if (ref) valid.push({ use, ref });
   }
     reports.push(...podReports);

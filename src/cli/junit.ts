@@ -7,8 +7,7 @@
  * shows in the test case's details. An object of a kind pullguard does not read that holds image fields
  * is a `<skipped>` test case naming the fields, so a CI view shows what was not checked. Pure.
  */
-import type { FailOn } from './outputs.js';
-import { groupLabel, problemSource, type InputProblemEntry, type NotReadEntry, type ObjectEntry, type Report } from './report.js';
+import { groupLabel, objectFails, problemSource, type FailOn, type InputProblemEntry, type NotReadEntry, type ObjectEntry, type Report } from './report.js';
 
 /** Characters XML 1.0 allows (Char production); everything else, lone surrogates included, becomes U+FFFD. */
 const INVALID_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -25,11 +24,6 @@ function attrs(a: Record<string, string | number>): string {
   return Object.entries(a)
     .map(([k, v]) => ` ${k}="${xmlAttr(String(v))}"`)
     .join('');
-}
-
-/** Whether an object fails the run under `--fail-on`. */
-export function objectFails(o: ObjectEntry, failOn: FailOn): boolean {
-  return o.verdict === 'deny' || (failOn === 'warn' && o.verdict === 'warn');
 }
 
 function findingLines(o: ObjectEntry): string[] {

@@ -3,7 +3,7 @@
  * fields are only ever added), and the text rendering of the same data. Pure.
  */
 import type { Outcome } from '../checks/engine.js';
-import type { CredentialSourceReport } from '../checks/types.js';
+import type { CredentialSourceReport } from '../findings/types.js';
 import type { Verdict } from '../verdict/policy.js';
 
 export interface ImageEntry {
@@ -244,6 +244,20 @@ export function notReadLines(report: Report): string[] {
       `kind ${k.kind} (${groupLabel(k.group)}): ${plural(k.imageFields, 'image field')} in ${plural(k.objects, 'object')} not read; ` +
       `add it under "carriers:" in the configuration (docs/carriers.md)`,
   );
+}
+
+export const FAIL_ON = ['deny', 'warn'] as const;
+/** The least severe finding action that makes `pullguard check` exit 1. */
+export type FailOn = (typeof FAIL_ON)[number];
+
+/** Whether a report fails the run: any deny, or with `--fail-on warn` any warning too. */
+export function reportFails(report: Report, failOn: FailOn): boolean {
+  return report.summary.deny > 0 || (failOn === 'warn' && report.summary.warn > 0);
+}
+
+/** Whether an object fails the run under `--fail-on`. */
+export function objectFails(o: ObjectEntry, failOn: FailOn): boolean {
+  return o.verdict === 'deny' || (failOn === 'warn' && o.verdict === 'warn');
 }
 
 export interface TextStyle {

@@ -25,7 +25,7 @@
  *
  * Pure data plus pure functions.
  */
-import type { ImageUse } from '../checks/types.js';
+import type { ImageUse } from '../findings/types.js';
 
 type ImageSlot = ImageUse['slot'];
 import { path, valueAt, type PathStep } from './paths.js';
