@@ -110,6 +110,16 @@ export const FINDINGS = {
     undecided: true,
     summary: "pullguard could not get or use a registry credential with its own cloud identity (config cloud.ecr / cloud.acr): no identity, a missing IAM permission (ecr:GetAuthorizationToken, ecr:BatchGetImage) or AcrPull role, or the token service failed; the image was not verified (nodes pull with their own identity).",
   },
+  MANIFEST_UNPARSEABLE: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'A document of a manifest file cannot be read the way kubectl reads it (invalid YAML, an unrendered template, a key that is a mapping); kubectl rejects it too, nothing in it was checked, and pullguard check exits 2 after reporting everything else.',
+  },
+  MANIFEST_UNREADABLE: {
+    defaultAction: 'deny',
+    undecided: false,
+    summary: 'A manifest file or directory found in a walk cannot be read (permission denied, a broken symlink, not a regular file); nothing in it was checked, and pullguard check exits 2 after reporting everything else.',
+  },
 } as const satisfies Record<string, FindingSpec>;
 
 export type FindingCode = keyof typeof FINDINGS;

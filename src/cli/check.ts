@@ -8,12 +8,23 @@ import { review, type EngineDeps } from '../checks/engine.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
 import { groupOf, isCarrier } from '../workload/extract.js';
-import { ManifestError, parseManifests, type ManifestObject } from '../workload/manifests.js';
+import { parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
-import { InputError, readInputs } from './inputs.js';
-import { buildReport, objectEntry, summaryLine, type ObjectEntry, type Report } from './report.js';
+import { DEFAULT_EXCLUDES, InputError, MANIFEST_EXTENSIONS, readInputs } from './inputs.js';
+import {
+  buildReport,
+  EMPTY_INPUT,
+  objectEntry,
+  problemSource,
+  summaryLine,
+  type DocumentNoteEntry,
+  type InputProblemEntry,
+  type InputReport,
+  type ObjectEntry,
+  type Report,
+} from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { helmTemplates } from './helm.js';
 import {
@@ -32,9 +43,14 @@ import { progress } from './progress.js';
 export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]
 
 Check the images of Kubernetes manifests the way the webhook would, without a cluster.
-PATH may be a file, a directory (searched recursively for *.yaml, *.yml, *.json) or - for
-standard input. Multi-document YAML streams (kubectl kustomize and helm template output
-too), JSON, and List objects are read.
+PATH may be a file (read whatever its name), a directory or - for standard input.
+Directories are read as "kubectl apply -R -f DIR" reads them: recursively, every file
+ending in .json, .yaml or .yml, in hidden directories too and through symlinks to
+files (symlinks to directories are not followed, as kubectl does not follow them).
+Only .git and node_modules directories are skipped by default; what was skipped is
+named in the report. Multi-document YAML streams (kubectl kustomize and helm template
+output too), JSON, and List objects are read. YAML is read as kubectl reads it: a key
+given twice keeps its last value (the object gets a note).
 
 Options:
   -o, --output FORMAT     text (default), json (the report format in the README),
@@ -52,6 +68,11 @@ Options:
       --kubeconfig FILE   read pull Secrets and ServiceAccounts from a cluster
       --offline           make no network call: skip the registry checks
                           (reference and credential checks still run)
+      --exclude PATTERN   do not read files or directories matching PATTERN (a
+                          name, or a path below PATH when it holds a /; * ? and **
+                          work); repeatable. Excluded paths are named in the report
+      --no-default-excludes
+                          read .git and node_modules directories too
   -h, --help              show this help
 
 Pull credentials: Secrets and ServiceAccounts in the checked manifests are used as
@@ -64,7 +85,9 @@ show their progress on standard error.
 
 Exit status: 0 nothing would be denied (with --fail-on warn: and nothing warned),
 1 something would be denied (or warned), 2 bad usage, input that cannot be read or
-parsed, or a report that cannot be written.
+parsed, or a report that cannot be written. A file or document that cannot be read
+is reported (MANIFEST_UNREADABLE, MANIFEST_UNPARSEABLE) with its file and line, and
+every other file and document is still checked and reported before exit 2.
 `;
 
 interface CheckOptions {
@@ -78,6 +101,8 @@ interface CheckOptions {
   readonly dockerConfig: string | undefined;
   readonly kubeconfig: string | undefined;
   readonly offline: boolean;
+  readonly exclude: string[];
+  readonly defaultExcludes: boolean;
 }
 
 function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
@@ -95,6 +120,8 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       'docker-config': { type: 'string' },
       kubeconfig: { type: 'string' },
       offline: { type: 'boolean', default: false },
+      exclude: { type: 'string', multiple: true, default: [] },
+      'no-default-excludes': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -109,6 +136,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   if (values.mode !== undefined && values.mode !== 'enforce' && values.mode !== 'warn') {
     throw new UsageError(`--mode must be enforce or warn, not "${values.mode}"`);
   }
+  if (values.exclude.some((p) => p.trim() === '')) throw new UsageError('--exclude needs a pattern');
   if (positionals.length === 0) throw new UsageError('name at least one file or directory to check, or - for standard input');
   return {
     paths: positionals,
@@ -121,6 +149,8 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
     dockerConfig: values['docker-config'],
     kubeconfig: values.kubeconfig,
     offline: values.offline,
+    exclude: values.exclude,
+    defaultExcludes: !values['no-default-excludes'],
   };
 }
 
@@ -144,6 +174,8 @@ export interface CheckObjectsOptions {
   readonly namespace: string;
   readonly mode?: Mode | undefined;
   readonly budgetMs: number;
+  /** What was read (files, exclusions, problems, notes on documents without objects); empty when absent. */
+  readonly input?: InputReport;
   /** Called as objects finish: how many of how many carriers are checked. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -160,10 +192,18 @@ export async function checkObjects(
   opts: CheckObjectsOptions,
 ): Promise<Report> {
   const carriers: (InputObject & { group: string; kind: string })[] = [];
+  const notes: DocumentNoteEntry[] = [...(opts.input?.notes ?? [])];
   for (const input of objects) {
     const kind = str(input.manifest.object['kind']);
     const group = groupOf(str(input.manifest.object['apiVersion']));
     if (isCarrier(group, kind)) carriers.push({ ...input, group, kind });
+    else {
+      // Not checked, so not in the report's objects: its notes go with the input's.
+      const meta = input.manifest.object['metadata'] as Record<string, unknown> | undefined;
+      const ns = str(meta?.['namespace']);
+      const object = `${kind} ${ns ? `${ns}/` : ''}${str(meta?.['name']) || '(unnamed)'}`;
+      for (const n of input.manifest.notes) notes.push({ file: input.source, object, line: n.line, message: n.message });
+    }
   }
   const entries: ObjectEntry[] = new Array(carriers.length);
   let next = 0;
@@ -189,16 +229,17 @@ export async function checkObjects(
         name,
         outcome,
         lineOf: (f) => manifest.lineOf(f),
+        notes: manifest.notes,
       });
       opts.onProgress?.(++done, carriers.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, carriers.length) }, worker));
-  return buildReport(entries, skipped + objects.length - carriers.length);
+  return buildReport(entries, skipped + objects.length - carriers.length, { ...(opts.input ?? EMPTY_INPUT), notes });
 }
 
 function knownFailure(err: unknown, io: Io): number | null {
-  if (err instanceof UsageError || err instanceof InputError || err instanceof ManifestError || err instanceof ConfigError || err instanceof OutputFileError) {
+  if (err instanceof UsageError || err instanceof InputError || err instanceof ConfigError || err instanceof OutputFileError) {
     io.stderr.write(`pullguard check: ${err.message}\n`);
     if (err instanceof UsageError) io.stderr.write('Run "pullguard check --help" for usage.\n');
     return EXIT.USAGE;
@@ -215,6 +256,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   let config: Config;
   const objects: InputObject[] = [];
   let skipped = 0;
+  let input: InputReport = EMPTY_INPUT;
   let deps: EngineDeps;
   let registry: RegistryChecker | null = null;
   try {
@@ -225,17 +267,45 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     }
     if (options.outputFile !== undefined) await checkOutputFile(options.outputFile);
     config = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
-    for (const input of await readInputs(options.paths, io.stdin)) {
-      const docs = parseManifests(input.text, input.source);
-      const templateAt = helmTemplates(input.text);
+    const read = await readInputs(options.paths, io.stdin, { exclude: options.exclude, defaultExcludes: options.defaultExcludes });
+    const problems: InputProblemEntry[] = read.unreadable.map((u) => ({
+      code: 'MANIFEST_UNREADABLE',
+      action: 'deny',
+      file: u.file,
+      line: null,
+      column: null,
+      message: `${u.file} could not be read: ${u.reason}; nothing in it was checked`,
+    }));
+    const notes: DocumentNoteEntry[] = [];
+    for (const file of read.inputs) {
+      if (file.decodeProblem) {
+        problems.push({ code: 'MANIFEST_UNPARSEABLE', action: 'deny', file: file.source, line: file.decodeProblem.line, column: null, message: file.decodeProblem.reason });
+      }
+      const docs = parseManifests(file.text, file.source);
+      const templateAt = helmTemplates(file.text);
       skipped += docs.skipped.length;
-      for (const manifest of docs.objects) objects.push({ source: input.source, manifest, template: templateAt(manifest.line) });
+      for (const d of docs.skipped) for (const n of d.notes) notes.push({ file: file.source, object: 'document', line: n.line, message: n.message });
+      for (const p of docs.problems) {
+        problems.push({
+          code: 'MANIFEST_UNPARSEABLE',
+          action: 'deny',
+          file: file.source,
+          line: p.line,
+          column: p.column,
+          message: `${p.reason}; nothing in this document was checked`,
+        });
+      }
+      for (const manifest of docs.objects) objects.push({ source: file.source, manifest, template: templateAt(manifest.line) });
     }
-    const { state, problems } = await clusterViewFor(
+    input = { files: read.inputs.length, excluded: read.excluded, problems, notes };
+    // The job log names every input problem even when the report goes to a file or is SARIF/JUnit.
+    for (const p of problems) io.stderr.write(`pullguard check: ${problemSource(p)}: ${p.code}: ${p.message}\n`);
+    const cluster = await clusterViewFor(
       objects.map((o) => o.manifest.object),
       { defaultNamespace: options.namespace, kubeconfig: options.kubeconfig },
     );
-    for (const p of problems) io.stderr.write(`pullguard check: ${p}\n`);
+    const state = cluster.state;
+    for (const p of cluster.problems) io.stderr.write(`pullguard check: ${p}\n`);
     const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
     deps = engineDeps(config, {
@@ -256,6 +326,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
       namespace: options.namespace,
       mode: options.mode,
       budgetMs: config.timeouts.defaultBudgetMs,
+      input,
       onProgress: (done, total) => bar.update(done, total),
     });
   } finally {
@@ -278,5 +349,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   } else {
     io.stdout.write(rendered);
   }
+  // Something could not be read: the report covers everything else, and the run still fails with 2.
+  if (report.input.problems.length > 0) return EXIT.USAGE;
   return reportFails(report, options.failOn) ? EXIT.DENIED : EXIT.OK;
 }

@@ -7,7 +7,7 @@
  * shows in the test case's details. Pure.
  */
 import type { FailOn } from './outputs.js';
-import type { ObjectEntry, Report } from './report.js';
+import { problemSource, type InputProblemEntry, type ObjectEntry, type Report } from './report.js';
 
 /** Characters XML 1.0 allows (Char production); everything else, lone surrogates included, becomes U+FFFD. */
 const INVALID_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -35,15 +35,27 @@ function findingLines(o: ObjectEntry): string[] {
   const lines = o.findings.map(
     (f) => `${f.action.toUpperCase()} ${f.code} at ${o.file}${f.line === null ? '' : `:${f.line}`}: ${f.message}`,
   );
+  for (const n of o.notes) lines.push(`NOTE at ${o.file}:${n.line}: ${n.message}`);
   if (o.template !== null) lines.push(`(rendered from ${o.template})`);
   return lines;
 }
 
+/** A file or document that could not be read: a test case in error (JUnit's `errors`), not a failure. */
+function problemCase(p: InputProblemEntry): string {
+  const where: Record<string, number> = p.line === null ? {} : { line: p.line };
+  return (
+    `    <testcase${attrs({ classname: p.code, name: problemSource(p), file: p.file, ...where })}>\n` +
+    `      <error${attrs({ message: p.message, type: p.code })}>${xmlText(`${p.code} at ${problemSource(p)}: ${p.message}`)}</error>\n` +
+    '    </testcase>'
+  );
+}
+
 function testcase(o: ObjectEntry, failOn: FailOn): string {
   const head = `    <testcase${attrs({ classname: o.kind, name: `${o.namespace}/${o.name}`, file: o.file, line: o.line })}`;
-  if (o.findings.length === 0) return `${head}/>`;
+  if (o.findings.length === 0 && o.notes.length === 0) return `${head}/>`;
   const body = xmlText(findingLines(o).join('\n'));
   if (!objectFails(o, failOn)) return `${head}>\n      <system-out>${body}</system-out>\n    </testcase>`;
+  if (o.findings.length === 0) return `${head}>\n      <system-out>${body}</system-out>\n    </testcase>`;
   const failing = o.findings.filter((f) => f.action === 'deny' || failOn === 'warn');
   const codes = [...new Set(failing.map((f) => f.code))].join(', ');
   const message = `${failing.length} finding${failing.length === 1 ? '' : 's'} (${o.verdict}): ${codes}`;
@@ -51,29 +63,46 @@ function testcase(o: ObjectEntry, failOn: FailOn): string {
 }
 
 export function renderJunit(report: Report, opts: { readonly failOn: FailOn }): string {
-  const byFile = new Map<string, ObjectEntry[]>();
-  for (const o of report.objects) {
-    const list = byFile.get(o.file);
-    if (list) list.push(o);
-    else byFile.set(o.file, [o]);
-  }
-  if (byFile.size === 0) byFile.set('pullguard check', []);
+  const byFile = new Map<string, { objects: ObjectEntry[]; problems: InputProblemEntry[]; notes: string[] }>();
+  const suiteOf = (file: string) => {
+    let suite = byFile.get(file);
+    if (!suite) byFile.set(file, (suite = { objects: [], problems: [], notes: [] }));
+    return suite;
+  };
+  for (const p of report.input.problems) suiteOf(p.file).problems.push(p);
+  for (const o of report.objects) suiteOf(o.file).objects.push(o);
+  for (const n of report.input.notes) suiteOf(n.file).notes.push(`NOTE at ${n.file}:${n.line}: ${n.object}: ${n.message}`);
+  if (byFile.size === 0) suiteOf('pullguard check');
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
-  for (const [file, objects] of byFile) {
+  let errors = 0;
+  for (const [file, { objects, problems, notes }] of byFile) {
     const failed = objects.filter((o) => objectFails(o, opts.failOn)).length;
-    tests += objects.length;
+    tests += objects.length + problems.length;
     failures += failed;
+    errors += problems.length;
     suites.push(
-      `  <testsuite${attrs({ name: file, tests: objects.length, failures: failed, errors: 0, skipped: 0 })}>\n` +
+      `  <testsuite${attrs({ name: file, tests: objects.length + problems.length, failures: failed, errors: problems.length, skipped: 0 })}>\n` +
+        problems.map((p) => problemCase(p) + '\n').join('') +
         objects.map((o) => testcase(o, opts.failOn) + '\n').join('') +
+        (notes.length === 0 ? '' : `    <system-out>${xmlText(notes.join('\n'))}</system-out>\n`) +
+        '  </testsuite>',
+    );
+  }
+  // What an exclude pattern kept from being read: skipped test cases, so CI test reports show them.
+  const excluded = report.input.excluded;
+  if (excluded.length > 0) {
+    tests += excluded.length;
+    suites.push(
+      `  <testsuite${attrs({ name: 'not read (excluded)', tests: excluded.length, failures: 0, errors: 0, skipped: excluded.length })}>\n` +
+        excluded.map((path) => `    <testcase${attrs({ classname: 'excluded', name: path, file: path })}>\n      <skipped${attrs({ message: 'excluded by --exclude or the default excludes (.git, node_modules)' })}/>\n    </testcase>\n`).join('') +
         '  </testsuite>',
     );
   }
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites${attrs({ name: 'pullguard check', tests, failures, errors: 0, skipped: 0 })}>\n` +
+    `<testsuites${attrs({ name: 'pullguard check', tests, failures, errors, skipped: excluded.length })}>\n` +
     suites.join('\n') +
     '\n</testsuites>\n'
   );

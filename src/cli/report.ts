@@ -45,10 +45,50 @@ export interface ObjectEntry {
   readonly verdict: Verdict;
   readonly images: readonly ImageEntry[];
   readonly findings: readonly FindingEntry[];
+  /** What kubectl reads differently than written (a key given twice: the last one wins). */
+  readonly notes: readonly NoteEntry[];
+}
+
+/** A note on a document: kubectl reads it, but not as a reader of the file would expect. */
+export interface NoteEntry {
+  readonly line: number;
+  readonly message: string;
+}
+
+/** A file, or a document of a file, that could not be read: a finding of the file, not of an object. */
+export interface InputProblemEntry {
+  readonly code: 'MANIFEST_UNPARSEABLE' | 'MANIFEST_UNREADABLE';
+  /** Always deny: nothing in the document was checked, and the run exits 2. */
+  readonly action: 'deny';
+  readonly file: string;
+  /** 1-based line (and column) of the problem, or null when the whole file could not be read. */
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly message: string;
+}
+
+/** A note on a document that is not a checked object (a Service, a document without `kind`). */
+export interface DocumentNoteEntry extends NoteEntry {
+  readonly file: string;
+  /** `Kind namespace/name` of the document, or `document` when it is not a Kubernetes object. */
+  readonly object: string;
+}
+
+/** What was read: kept apart from `summary` (which counts objects and images). */
+export interface InputReport {
+  /** Inputs read: files (found in directories or named) and standard input. */
+  readonly files: number;
+  /** Files and directories not read because of an exclude pattern (directories end with `/`). */
+  readonly excluded: readonly string[];
+  /** Files and documents that could not be read (MANIFEST_UNREADABLE, MANIFEST_UNPARSEABLE); the run exits 2. */
+  readonly problems: readonly InputProblemEntry[];
+  /** Notes on documents that are not in `objects`. */
+  readonly notes: readonly DocumentNoteEntry[];
 }
 
 export interface Report {
   readonly objects: readonly ObjectEntry[];
+  readonly input: InputReport;
   readonly summary: {
     readonly objects: number;
     readonly images: number;
@@ -68,6 +108,7 @@ export interface ObjectInput {
   readonly name: string;
   readonly outcome: Outcome;
   readonly lineOf: (field: string) => number | null;
+  readonly notes?: readonly NoteEntry[];
 }
 
 export function objectEntry(input: ObjectInput): ObjectEntry {
@@ -102,10 +143,13 @@ export function objectEntry(input: ObjectInput): ObjectEntry {
       image: d.finding.image,
       message: d.finding.message,
     })),
+    notes: input.notes ?? [],
   };
 }
 
-export function buildReport(objects: readonly ObjectEntry[], skipped: number): Report {
+export const EMPTY_INPUT: InputReport = { files: 0, excluded: [], problems: [], notes: [] };
+
+export function buildReport(objects: readonly ObjectEntry[], skipped: number, input: InputReport = EMPTY_INPUT): Report {
   let images = 0;
   let deny = 0;
   let warn = 0;
@@ -117,7 +161,7 @@ export function buildReport(objects: readonly ObjectEntry[], skipped: number): R
       else warn++;
     }
   }
-  return { objects, summary: { objects: objects.length, images, deny, warn, skipped } };
+  return { objects, input, summary: { objects: objects.length, images, deny, warn, skipped } };
 }
 
 export interface TextStyle {
@@ -136,16 +180,42 @@ export function summaryLine(report: Report, paint: Paint = (_c, s) => s): string
   return (
     `${s.objects} object${s.objects === 1 ? '' : 's'}, ${s.images} image${s.images === 1 ? '' : 's'} checked: ` +
     `${result}, ${s.warn} warning${s.warn === 1 ? '' : 's'}` +
-    (s.skipped > 0 ? ` (${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped)` : '')
+    (s.skipped > 0 ? ` (${s.skipped} document${s.skipped === 1 ? '' : 's'} without images skipped)` : '') +
+    inputSummary(report.input)
   );
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The summary's clauses about what was read, only when there is something to say: inputs that could
+ * not be read (the run exits 2), notes, and what was excluded — never a silent "0 objects".
+ */
+export function inputSummary(input: InputReport): string {
+  const parts: string[] = [];
+  const unparseable = input.problems.filter((p) => p.code === 'MANIFEST_UNPARSEABLE').length;
+  const unreadable = input.problems.length - unparseable;
+  if (unparseable > 0) parts.push(`${plural(unparseable, 'document')} could not be parsed`);
+  if (unreadable > 0) parts.push(`${plural(unreadable, 'file')} could not be read`);
+  if (input.excluded.length > 0) parts.push(`not read (excluded): ${input.excluded.join(', ')}`);
+  return parts.length === 0 ? '' : `; ${parts.join('; ')}`;
+}
+
+/** `file:line:column` of an input problem. */
+export function problemSource(p: InputProblemEntry): string {
+  return p.line === null ? p.file : `${p.file}:${p.line}${p.column === null ? '' : `:${p.column}`}`;
 }
 
 export function renderText(report: Report, style: TextStyle): string {
   const paint: Paint = (c, s) => (style.color ? `${PAINT[c]}${s}${PAINT.reset}` : s);
   const lines: string[] = [];
+  for (const p of report.input.problems) {
+    lines.push(`${paint('red', 'ERROR')} ${problemSource(p)}`);
+    lines.push(`  ${paint('red', '✗')} ${p.code}: ${p.message}`);
+  }
   for (const o of report.objects) {
-    if (o.findings.length === 0) continue;
-    const verdict = o.verdict === 'deny' ? paint('red', 'DENY') : paint('yellow', 'WARN');
+    if (o.findings.length === 0 && o.notes.length === 0) continue;
+    const verdict = o.findings.length === 0 ? paint('dim', 'NOTE') : o.verdict === 'deny' ? paint('red', 'DENY') : paint('yellow', 'WARN');
     const where = o.template === null ? o.source : `${o.source}, from ${o.template}`;
     lines.push(`${verdict} ${o.kind} ${o.namespace}/${o.name} ${paint('dim', `(${where})`)}`);
     for (const f of o.findings) {
@@ -153,6 +223,11 @@ export function renderText(report: Report, style: TextStyle): string {
       const at = f.line === null ? '' : paint('dim', ` line ${f.line}`);
       lines.push(`  ${mark} ${f.code}${at}: ${f.message}`);
     }
+    for (const n of o.notes) lines.push(`  ${paint('dim', `note line ${n.line}`)}: ${n.message}`);
+  }
+  for (const n of report.input.notes) {
+    lines.push(`${paint('dim', 'NOTE')} ${n.object} ${paint('dim', `(${n.file}:${n.line})`)}`);
+    lines.push(`  ${paint('dim', `note line ${n.line}`)}: ${n.message}`);
   }
   lines.push(summaryLine(report, paint));
   return lines.join('\n') + '\n';

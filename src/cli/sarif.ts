@@ -85,6 +85,38 @@ function fingerprint(o: ObjectEntry, f: ObjectEntry['findings'][number]): string
     .slice(0, 32);
 }
 
+/**
+ * The run's invocation: what was read, as notifications — notes on documents (a key given twice; kubectl
+ * uses the last) and what an exclude pattern kept from being read — so no skip is silent in SARIF either.
+ * `executionSuccessful` is false when an input could not be read (pullguard check exits 2).
+ */
+function invocation(report: Report, cwd: string): object {
+  const notifications: object[] = [];
+  const note = (file: string, line: number, text: string): void => {
+    notifications.push({
+      level: 'note',
+      message: { text },
+      locations: [{ physicalLocation: { artifactLocation: artifactLocation(file, cwd), region: { startLine: line } } }],
+      descriptor: { id: 'pullguard/note' },
+    });
+  };
+  for (const o of report.objects) for (const n of o.notes) note(o.file, n.line, `${o.kind} ${o.namespace}/${o.name}: ${n.message}`);
+  for (const n of report.input.notes) note(n.file, n.line, `${n.object}: ${n.message}`);
+  for (const path of report.input.excluded) {
+    notifications.push({
+      level: 'note',
+      message: { text: `not read (excluded): ${path}` },
+      locations: [{ physicalLocation: { artifactLocation: artifactLocation(path, cwd) } }],
+      descriptor: { id: 'pullguard/excluded' },
+    });
+  }
+  return {
+    executionSuccessful: report.input.problems.length === 0,
+    ...(notifications.length === 0 ? {} : { toolExecutionNotifications: notifications }),
+    properties: { filesRead: report.input.files, excluded: report.input.excluded },
+  };
+}
+
 export function renderSarif(report: Report, opts: SarifOptions): string {
   const ruleIndex = new Map<FindingCode | string, number>(FINDING_CODES.map((c, i) => [c, i]));
   const results: object[] = [];
@@ -119,6 +151,28 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
       });
     }
   }
+  // Files and documents that could not be read: results of their own code, at the file and line.
+  for (const p of report.input.problems) {
+    const index = ruleIndex.get(p.code);
+    results.push({
+      ruleId: p.code,
+      ...(index === undefined ? {} : { ruleIndex: index }),
+      level: 'error',
+      message: { text: p.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: artifactLocation(p.file, opts.cwd),
+            ...(p.line === null ? {} : { region: { startLine: p.line, ...(p.column === null ? {} : { startColumn: p.column }) } }),
+          },
+        },
+      ],
+      partialFingerprints: {
+        'pullguardFinding/v1': createHash('sha256').update([p.code, p.file, p.message].join('\0')).digest('hex').slice(0, 32),
+      },
+      properties: { action: p.action },
+    });
+  }
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -134,6 +188,7 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
           },
         },
         originalUriBaseIds: { [SRCROOT]: { uri: `${pathToFileURL(opts.cwd).href.replace(/\/?$/, '/')}` } },
+        invocations: [invocation(report, opts.cwd)],
         results,
       },
     ],

@@ -17,6 +17,7 @@ import { build } from '../server/app.js';
 import { buildMetricsApp, createMetrics } from '../server/metrics.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker, registryConfigKey } from './wiring.js';
+import { ServeAudit } from './serve-audit.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 /**
@@ -48,9 +49,11 @@ Options:
       --kubeconfig FILE    cluster access for pull Secrets, ServiceAccounts and Namespace modes
                            (list + watch). Inside a cluster the Pod's ServiceAccount is used
                            when this is not given; elsewhere, without it, the webhook runs
-                           without cluster data and says so at start-up.
+                           without cluster data and says so at start-up. With cluster data,
+                           the replica holding the audit Lease (in --namespace) also audits
+                           running workloads (config audit:, docs/audit.md).
       --service NAME       Service name for generated certificates (default ${DEFAULT_SERVICE})
-      --namespace NS       namespace for generated certificates (default $POD_NAMESPACE, else ${DEFAULT_NAMESPACE})
+      --namespace NS       namespace for generated certificates and the audit Lease (default $POD_NAMESPACE, else ${DEFAULT_NAMESPACE})
       --log-level LEVEL    fatal, error, warn, info (default), debug
   -h, --help               show this help
 `;
@@ -143,7 +146,11 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   let cluster: ClusterWatch | undefined;
   if (kubeconfig) {
     try {
-      cluster = new ClusterWatch({ connection: await loadClusterConnection(kubeconfig, io.env), logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) } });
+      cluster = new ClusterWatch({
+        connection: await loadClusterConnection(kubeconfig, io.env),
+        logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) },
+        onChange: (kind, namespace, name) => audit?.clusterChanged(kind, namespace, name),
+      });
     } catch (err) {
       io.stderr.write(`pullguard serve: --kubeconfig ${kubeconfig}: ${(err as Error).message}\n`);
       return EXIT.USAGE;
@@ -159,8 +166,12 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   // The registry checker holds the caches, tokens and circuit breakers: it is rebuilt only when the
   // registry settings themselves change.
   let registry: RegistryChecker;
+  // The continuous audit (src/cli/serve-audit.ts): created below when enabled and cluster data is available.
+  let audit: ServeAudit | undefined;
+  let currentConfig = initialConfig;
+  const admissionLookup = (r: string) => audit?.metrics.lookup('admission', r);
   try {
-    registry = await makeRegistryChecker(initialConfig, { metrics: metrics.registry });
+    registry = await makeRegistryChecker(initialConfig, { metrics: metrics.registry, onNetworkLookup: admissionLookup });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr.write(`pullguard serve: ${err.message}\n`);
@@ -204,7 +215,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         if (registryConfigKey(config) !== registryKey) {
           try {
             const old = registry;
-            registry = await makeRegistryChecker(config);
+            registry = await makeRegistryChecker(config, { onNetworkLookup: admissionLookup });
             registryKey = registryConfigKey(config);
             void old.close();
           } catch (err) {
@@ -214,6 +225,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
           }
         }
         deps = makeDeps(config);
+        currentConfig = config;
         metrics.reloads.inc({ result: 'applied' });
       },
       onRejected: () => metrics.reloads.inc({ result: 'rejected' }),
@@ -234,7 +246,24 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   if (cluster) {
     log.info({ kubeconfig }, 'watching pull Secrets, ServiceAccounts and Namespaces; ready once listed');
     cluster.start();
-    app.addHook('onClose', async () => cluster.stop());
+    if (initialConfig.audit.enabled) {
+      audit = ServeAudit.create({
+        cluster,
+        config: () => currentConfig,
+        metricsRegistry: metrics.registry,
+        namespace: options.namespace,
+        logger: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
+      }).start();
+      log.info(
+        { lease: `${options.namespace}/${initialConfig.audit.lease.name}`, intervalSeconds: initialConfig.audit.intervalSeconds },
+        'continuous audit on: the replica holding the Lease audits running workloads',
+      );
+    }
+    // The audit releases its Lease before the watches stop, so another replica takes over at once.
+    app.addHook('onClose', async () => {
+      await audit?.stop();
+      cluster.stop();
+    });
   } else {
     log.warn(
       {},

@@ -10,13 +10,13 @@ import { AcrCredentialProvider } from '../cloud/acr.js';
 import { EcrCredentialProvider } from '../cloud/ecr.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { parsePlatform } from '../checks/platforms.js';
-import { registryStep, type RegistryStepOptions } from '../checks/registry-step.js';
+import { registryStep, type RegistryLookup, type RegistryStepOptions } from '../checks/registry-step.js';
 import type { ClusterState } from '../cluster/types.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { DockerConfig } from '../credentials/dockerconfig.js';
 import { RegistryChecker, type RegistryCheckerOptions } from '../registry/checker.js';
-import { createRegistryMetrics } from '../registry/metrics.js';
+import { createRegistryMetrics, type RegistryMetrics } from '../registry/metrics.js';
 import type { RegistrySettings } from '../registry/client.js';
 import type { Platform } from '../registry/outcome.js';
 
@@ -27,7 +27,12 @@ export function registryConfigKey(config: Config): string {
 
 export async function makeRegistryChecker(
   config: Config,
-  opts: { readonly metrics?: PromRegistry; readonly extra?: Partial<RegistryCheckerOptions> } = {},
+  opts: {
+    readonly metrics?: PromRegistry;
+    readonly extra?: Partial<RegistryCheckerOptions>;
+    /** Told of every lookup that went to the network (registry lookups by reason). */
+    readonly onNetworkLookup?: (registry: string) => void;
+  } = {},
 ): Promise<RegistryChecker> {
   const registries: Record<string, RegistrySettings> = {};
   for (const [host, s] of Object.entries(config.registries)) {
@@ -55,11 +60,22 @@ export async function makeRegistryChecker(
       positiveDigestMs: config.cache.positiveDigestSeconds * 1000,
       negativeMs: config.cache.negativeSeconds * 1000,
     },
-    ...(opts.metrics ? { metrics: createRegistryMetrics(opts.metrics) } : {}),
     ...opts.extra,
+    ...(opts.metrics || opts.onNetworkLookup ? { metrics: withLookupHook(opts.metrics ? createRegistryMetrics(opts.metrics) : {}, opts.onNetworkLookup) } : {}),
   });
   cloudProviders.set(checker, { registries, hostOverrides: opts.extra?.hostOverrides });
   return checker;
+}
+
+function withLookupHook(metrics: Partial<RegistryMetrics>, hook: ((registry: string) => void) | undefined): Partial<RegistryMetrics> {
+  if (!hook) return metrics;
+  return {
+    ...metrics,
+    checkOutcome(e) {
+      metrics.checkOutcome?.(e);
+      if (e.source === 'network') hook(e.registry);
+    },
+  };
 }
 
 /**
@@ -108,6 +124,8 @@ export function engineDeps(
     readonly state: ClusterState;
     readonly dockerConfig?: DockerConfig | undefined;
     readonly registry: RegistryChecker | null;
+    /** What the registry step asks instead of `registry` itself (the audit's per-cycle, budgeted lookup). */
+    readonly lookup?: RegistryLookup;
     /** The platforms of the cluster's nodes (Nodes informer), used when the configuration names none. */
     readonly nodePlatforms?: () => readonly Platform[];
     /** Why the cluster view may lack Secrets, in the words the user can act on. */
@@ -123,7 +141,7 @@ export function engineDeps(
       ...(opts.unavailableReason ? { unavailableReason: opts.unavailableReason } : {}),
     }),
     ...(opts.registry && config.registryChecks
-      ? { registry: registryStep({ lookup: opts.registry, clusterPlatforms: clusterPlatformsFor(config, opts.nodePlatforms), ...cloudFor(config, opts.registry) }) }
+      ? { registry: registryStep({ lookup: opts.lookup ?? opts.registry, clusterPlatforms: clusterPlatformsFor(config, opts.nodePlatforms), ...cloudFor(config, opts.registry) }) }
       : {}),
   };
 }

@@ -205,20 +205,9 @@ export class KubeClient {
 
   /** One object (`/api/v1/namespaces/ns/pods/name`); a KubeApiError with statusCode 404 when it does not exist. */
   async get(path: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const deadline = AbortSignal.timeout(this.listTimeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    const what = `get ${path}`;
-    try {
-      const res = await this.open(path, {}, combined, { headersTimeout: this.listTimeoutMs, bodyTimeout: this.listTimeoutMs });
-      const body = (await untilAborted(res.body.json(), combined)) as unknown;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new KubeApiError('the answer is not an object');
-      return body as Record<string, unknown>;
-    } catch (err) {
-      if (deadline.aborted && !signal?.aborted) {
-        throw new KubeApiError(`${what}: no complete answer from the API server within ${this.listTimeoutMs / 1000} s`, undefined, undefined, { cause: err });
-      }
-      throw this.wrap(err, what, signal);
-    }
+    const body = await this.send('GET', path, undefined, signal);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new KubeApiError(`GET ${path}: the answer is not an object`);
+    return body as Record<string, unknown>;
   }
 
   /**

@@ -109,6 +109,13 @@ export interface ClusterWatchOptions {
   readonly backoffInitialMs?: number;
   /** For tests: shorter client deadlines. */
   readonly client?: KubeClientOptions;
+  /** Told of every pull Secret and ServiceAccount added, changed or deleted (the audit re-checks their users). */
+  readonly onChange?: (kind: 'Secret' | 'ServiceAccount', namespace: string, name: string) => void;
+}
+
+function nsNameOf(object: unknown): { namespace: string; name: string } | null {
+  const meta = (object as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
+  return typeof meta?.name === 'string' ? { namespace: typeof meta.namespace === 'string' ? meta.namespace : '', name: meta.name } : null;
 }
 
 export class ClusterWatch {
@@ -116,13 +123,18 @@ export class ClusterWatch {
   readonly namespaces: NamespaceModes;
   readonly nodes = new NodePlatforms();
   readonly reflectors: readonly Reflector[];
-  private readonly client: KubeClient;
+  /** The API client (shared with the audit's watches, Lease and writes). */
+  readonly client: KubeClient;
 
   constructor(opts: ClusterWatchOptions) {
     this.client = new KubeClient(opts.connection, { logger: opts.logger, ...opts.client });
     this.namespaces = new NamespaceModes(opts.logger);
     const onSynced = () => this.store.setAvailable(this.storeReflectors.every((r) => r.synced));
     const common = { client: this.client, logger: opts.logger, backoffInitialMs: opts.backoffInitialMs, onSynced };
+    const changed = (kind: 'Secret' | 'ServiceAccount', o: unknown) => {
+      const at = opts.onChange ? nsNameOf(o) : null;
+      if (at) opts.onChange!(kind, at.namespace, at.name);
+    };
     const secretReflectors = PULL_SECRET_TYPES.map(
       (type) =>
         new Reflector({
@@ -130,16 +142,28 @@ export class ClusterWatch {
           name: `secrets type=${type}`,
           path: '/api/v1/secrets',
           fieldSelector: `type=${type}`,
-          upsert: (o) => this.store.applyObject(withKind(o, 'Secret'), ''),
-          remove: (o) => this.store.deleteObject(withKind(o, 'Secret'), ''),
+          upsert: (o) => {
+            this.store.applyObject(withKind(o, 'Secret'), '');
+            changed('Secret', o);
+          },
+          remove: (o) => {
+            this.store.deleteObject(withKind(o, 'Secret'), '');
+            changed('Secret', o);
+          },
         }),
     );
     const serviceAccounts = new Reflector({
       ...common,
       name: 'serviceaccounts',
       path: '/api/v1/serviceaccounts',
-      upsert: (o) => this.store.applyObject(withKind(o, 'ServiceAccount'), ''),
-      remove: (o) => this.store.deleteObject(withKind(o, 'ServiceAccount'), ''),
+      upsert: (o) => {
+        this.store.applyObject(withKind(o, 'ServiceAccount'), '');
+        changed('ServiceAccount', o);
+      },
+      remove: (o) => {
+        this.store.deleteObject(withKind(o, 'ServiceAccount'), '');
+        changed('ServiceAccount', o);
+      },
     });
     const namespaces = new Reflector({
       ...common,

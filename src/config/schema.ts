@@ -43,6 +43,21 @@ export interface Config {
     readonly positiveDigestSeconds: number;
     readonly negativeSeconds: number;
   };
+  /** The continuous audit inside `serve` (docs/audit.md). */
+  readonly audit: {
+    /** On by default; it runs only where cluster data is available (--kubeconfig or in a cluster). */
+    readonly enabled: boolean;
+    /** A full cycle re-asks the registries this often. */
+    readonly intervalSeconds: number;
+    /** Registry lookups the audit may make per registry per minute (admission lookups are not counted). */
+    readonly registryLookupsPerMinute: number;
+    /** Workloads audited at once. */
+    readonly concurrency: number;
+    /** Most problem series the audit exports (pullguard_audit_problem); beyond them, problems are only counted. */
+    readonly maxProblemSeries: number;
+    /** The Lease that elects the one replica that audits. */
+    readonly lease: { readonly name: string; readonly durationSeconds: number };
+  };
   readonly timeouts: {
     /** Subtracted from the API server's `?timeout=` to leave time to answer. */
     readonly admissionMarginMs: number;
@@ -119,6 +134,27 @@ export const CONFIG_SCHEMA = {
         positiveTagSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
         positiveDigestSeconds: { type: 'integer', minimum: 0, maximum: 604800, default: 86400 },
         negativeSeconds: { type: 'integer', minimum: 0, maximum: 59, default: 30 },
+      },
+      default: {},
+    },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        intervalSeconds: { type: 'integer', minimum: 30, maximum: 86400, default: 600 },
+        registryLookupsPerMinute: { type: 'integer', minimum: 1, maximum: 100000, default: 300 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+        maxProblemSeries: { type: 'integer', minimum: 0, maximum: 100000, default: 2000 },
+        lease: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', default: 'pullguard-audit' },
+            durationSeconds: { type: 'integer', minimum: 3, maximum: 300, default: 15 },
+          },
+          default: {},
+        },
       },
       default: {},
     },

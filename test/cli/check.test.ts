@@ -83,7 +83,7 @@ t.test('exit 2 with file and line for unparsable YAML and unreadable input', asy
   t.equal(missing.stderr, 'pullguard check: no/such/file.yaml: no such file or directory\n');
   const scalar = await run(['check', '--offline', '-'], 'just a string\n');
   t.equal(scalar.code, 2);
-  t.equal(scalar.stderr, 'pullguard check: <stdin>:1:1: the document is a string, not a Kubernetes object\n');
+  t.equal(scalar.stderr, 'pullguard check: <stdin>:1:1: MANIFEST_UNPARSEABLE: the document is a string, not a Kubernetes object; nothing in this document was checked\n');
 });
 
 t.test('usage errors: exit 2 with a pointer to --help', async (t) => {
@@ -137,6 +137,28 @@ t.test('pull secrets a pod names but the manifests do not hold are reported unve
   });
   const withSa = await run(['check', '--offline', '-o', 'json', '-'], 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}\n---\n' + pod);
   t.same(JSON.parse(withSa.stdout).objects[0].findings.map((f: { code: string }) => f.code), ['PULL_SECRET_NOT_FOUND', 'PULL_SECRET_NOT_FOUND'], 'a manifest set that describes the namespace: missing');
+});
+
+t.test('a directory holding one unparseable file: every other file is still checked and reported', async (t) => {
+  const { mkdtemp, rm, copyFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-broken-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await copyFile('test/fixtures/manifests-broken.yaml', join(dir, 'a-broken.yaml'));
+  await copyFile(`${FIXTURES}/mixed.yaml`, join(dir, 'b-mixed.yaml'));
+  await copyFile(`${FIXTURES}/list.json`, join(dir, 'c-list.json'));
+  const alone = JSON.parse((await run(['check', '--offline', '-o', 'json', `${FIXTURES}/mixed.yaml`, `${FIXTURES}/list.json`])).stdout);
+  const r = await run(['check', '--offline', '-o', 'json', dir]);
+  t.equal(r.code, 2, 'exit 2: something could not be read');
+  const report = JSON.parse(r.stdout);
+  t.same(report.summary, alone.summary, 'the same objects, images and findings as without the broken file');
+  t.same(
+    report.objects.map((o: any) => [o.file.slice(dir.length + 1), o.line, o.findings.map((f: any) => f.code)]),
+    alone.objects.map((o: any) => [o.file.endsWith('.json') ? 'c-list.json' : 'b-mixed.yaml', o.line, o.findings.map((f: any) => f.code)]),
+  );
+  t.same(report.input.problems.map((p: any) => [p.code, p.file.slice(dir.length + 1), p.line]), [['MANIFEST_UNPARSEABLE', 'a-broken.yaml', 8]]);
+  t.equal(report.input.files, 3);
 });
 
 t.test('a container without an image is a finding, not an image checked (text and json summary)', async (t) => {

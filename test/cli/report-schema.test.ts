@@ -112,3 +112,16 @@ t.test("the README's example report validates", async (t) => {
   t.ok(example, 'README has the example');
   valid(t, JSON.parse(example!), 'README example');
 });
+
+t.test('reports with unreadable documents, notes and exclusions validate', async (t) => {
+  const stream = 'kind: Pod\nmetadata: {name: p, name: q}\nspec:\n  containers: [{name: a, image: nginx}]\n---\nkind: Service\nmetadata: {name: s, name: s}\n---\nkind: Pod\nmetadata:\n  namespace: {{ .ns }}\n';
+  const r = await run(['check', '--offline', '-o', 'json', '-'], stream);
+  t.equal(r.code, 2);
+  const report = JSON.parse(r.stdout);
+  valid(t, report, 'problems and notes');
+  t.equal(report.input.problems.length, 1);
+  t.equal(report.input.notes.length, 1);
+  t.equal(report.objects[0].notes.length, 1);
+  const walked = JSON.parse((await run(['check', '--offline', '-o', 'json', 'test/fixtures/corpus'])).stdout);
+  valid(t, walked, 'the corpus report');
+});

@@ -142,3 +142,14 @@ t.test('rule help carries the docs text, not the anchors that SARIF helpUri poin
     t.ok(doc.includes(`<a id="${code.toLowerCase()}"></a>`), `${code} has its anchor`);
   }
 });
+
+t.test('unreadable documents, notes and exclusions: still valid SARIF 2.1.0', async (t) => {
+  const stream = 'kind: Pod\nmetadata: {name: p, name: q}\nspec:\n  containers: [{name: a, image: nginx}]\n---\nkind: Pod\nmetadata:\n  namespace: {{ .ns }}\n';
+  const r = await run(['check', '--offline', '-o', 'sarif', '--exclude', 'x', '-'], stream);
+  t.equal(r.code, 2);
+  const log = JSON.parse(r.stdout);
+  sarifValid(t, log, 'problems and notes');
+  t.same(log.runs[0].results.map((x: any) => [x.ruleId, x.level, x.locations[0].physicalLocation.region]), [['MANIFEST_UNPARSEABLE', 'error', { startLine: 8, startColumn: 15 }]]);
+  t.equal(log.runs[0].invocations[0].toolExecutionNotifications.length, 1);
+  t.ok(log.runs[0].tool.driver.rules.some((rule: any) => rule.id === 'MANIFEST_UNPARSEABLE'));
+});

@@ -15,6 +15,7 @@ t.test('defaults', async (t) => {
     cloud: { ecr: false, acr: false },
     platforms: [],
     cache: { maxEntries: 10000, positiveTagSeconds: 300, positiveDigestSeconds: 86400, negativeSeconds: 30 },
+    audit: { enabled: true, intervalSeconds: 600, registryLookupsPerMinute: 300, concurrency: 4, maxProblemSeries: 2000, lease: { name: 'pullguard-audit', durationSeconds: 15 } },
     timeouts: { admissionMarginMs: 1000, defaultBudgetMs: 8000, registryRequestMs: 4000 },
   });
 });

@@ -97,6 +97,8 @@ if (problem !== null) {
         'Deployment',
         'Namespace',
         'PodDisruptionBudget',
+        'Role',
+        'RoleBinding',
         'Service',
         'ServiceAccount',
         'ValidatingWebhookConfiguration',
@@ -152,15 +154,26 @@ if (problem !== null) {
     t.ok(selects(selector, { ...name('shop'), 'pullguard.io/mode': 'enforce' }));
   });
 
-  t.test('RBAC: read-only, exactly secrets, serviceaccounts, namespaces and nodes', async (t) => {
-    t.notOk(base.some((d) => d['kind'] === 'Role' || d['kind'] === 'RoleBinding'), 'no namespaced roles');
+  t.test('RBAC: read-only on the cluster (pull credentials, namespaces, nodes, workloads); its own Lease only', async (t) => {
+    const lease = only(base, 'Role');
+    t.equal(lease['metadata']['namespace'], 'pullguard');
+    t.strictSame(lease['rules'], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }], 'write access to leases in its own namespace only');
+    const leaseBinding = only(base, 'RoleBinding');
+    t.strictSame(leaseBinding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: lease['metadata']['name'] });
+    t.strictSame(leaseBinding['subjects'], [{ kind: 'ServiceAccount', name: 'pullguard', namespace: 'pullguard' }]);
     const role = only(base, 'ClusterRole');
     const granted = new Set<string>();
     for (const rule of role['rules'] as Obj[]) {
       t.notOk(rule['resourceNames'] || rule['nonResourceURLs'], 'plain resource rules');
       for (const group of rule['apiGroups']) for (const resource of rule['resources']) for (const verb of rule['verbs']) granted.add(`${group}/${resource} ${verb}`);
     }
-    const expected = ['namespaces', 'nodes', 'secrets', 'serviceaccounts'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `/${r} ${v}`));
+    const expected = [
+      ...['namespaces', 'nodes', 'secrets', 'serviceaccounts'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `/${r} ${v}`)),
+      ...['/pods', '/replicationcontrollers', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs'].flatMap((r) =>
+        ['list', 'watch'].map((v) => `${r} ${v}`),
+      ),
+      '/events create',
+    ];
     t.strictSame([...granted].sort(), expected.sort());
 
     const binding = only(base, 'ClusterRoleBinding');

@@ -1,0 +1,139 @@
+/**
+ * The audit's registry lookups: one per distinct (image, credential set, platforms) per cycle, within
+ * a per-registry budget, behind admission.
+ *
+ * - Per cycle: answers are kept until the next full cycle starts (`newCycle()`), so 500 Deployments
+ *   naming one image cost one lookup, and a re-audit triggered by a workload change in the same cycle
+ *   costs none. The underlying checker must not cache on its own (its TTLs are 0): a full cycle asks
+ *   the registry again, so a deleted image or a revoked credential is seen within one interval.
+ * - Budget: at most `perMinute` lookups per registry per minute (a token bucket holding one minute's
+ *   worth, refilled continuously). A `rate-limited` answer (429) pauses that registry for its
+ *   Retry-After, else RATE_LIMIT_PAUSE_MS; the lookup is answered with what the registry said.
+ * - Admission first: the audit's checker is its own RegistryChecker — its own connections and its own
+ *   in-flight table — so an audit lookup never occupies a connection or a queue slot a review needs;
+ *   and at most `concurrency` workloads are audited at once (src/audit/auditor.ts).
+ */
+import type { RegistryLookup, RegistryLookupOptions } from '../checks/registry-step.js';
+import type { ImageReference } from '../reference/types.js';
+import { credentialsId } from '../registry/client.js';
+import type { RegistryOutcome } from '../registry/outcome.js';
+
+/** How long a registry that answered 429 without Retry-After is left alone. */
+export const RATE_LIMIT_PAUSE_MS = 60_000;
+
+export class RegistryBudget {
+  readonly #buckets = new Map<string, { tokens: number; at: number; pausedUntil: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = defaultSleep,
+  ) {}
+
+  #bucket(registry: string) {
+    let b = this.#buckets.get(registry);
+    if (!b) this.#buckets.set(registry, (b = { tokens: this.perMinute, at: this.now(), pausedUntil: 0 }));
+    const t = this.now();
+    b.tokens = Math.min(this.perMinute, b.tokens + ((t - b.at) * this.perMinute) / 60_000);
+    b.at = t;
+    return b;
+  }
+
+  /** Wait for a lookup slot at `registry`. Rejects when `signal` aborts. */
+  async acquire(registry: string, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const b = this.#bucket(registry);
+      const t = this.now();
+      if (b.pausedUntil > t) {
+        await this.sleep(b.pausedUntil - t, signal);
+        continue;
+      }
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return;
+      }
+      await this.sleep(Math.ceil(((1 - b.tokens) * 60_000) / this.perMinute), signal);
+    }
+  }
+
+  /** The registry said 429: no lookups there for `ms`. */
+  pause(registry: string, ms: number): void {
+    const b = this.#bucket(registry);
+    b.pausedUntil = Math.max(b.pausedUntil, this.now() + ms);
+  }
+
+  pausedUntil(registry: string): number {
+    return this.#buckets.get(registry)?.pausedUntil ?? 0;
+  }
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface AuditLookupStats {
+  /** Lookups that went to the registry checker this cycle. */
+  asked: number;
+  /** Lookups answered from this cycle's answers. */
+  reused: number;
+}
+
+/** A RegistryLookup for the audit's engine: per-cycle answers, budget, 429 pauses. */
+export class AuditLookup implements RegistryLookup {
+  #answers = new Map<string, Promise<RegistryOutcome>>();
+  stats: AuditLookupStats = { asked: 0, reused: 0 };
+
+  constructor(
+    private readonly checker: RegistryLookup,
+    private readonly budget: RegistryBudget,
+    private readonly onAsked: (registry: string) => void = () => {},
+  ) {}
+
+  /** A full cycle starts: every answer is asked again. */
+  newCycle(): void {
+    this.#answers = new Map();
+    this.stats = { asked: 0, reused: 0 };
+  }
+
+  cached(): RegistryOutcome | null {
+    // The audit never answers "not checked": it always asks (within its budget).
+    return null;
+  }
+
+  check(ref: ImageReference, options: RegistryLookupOptions = {}): Promise<RegistryOutcome> {
+    const platforms = (options.platforms ?? []).map((p) => `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`).join(',');
+    const key = [ref.domain, ref.path, ref.digest ?? ref.tag ?? 'latest', credentialsId(options.credentials ?? []), platforms].join('|');
+    const known = this.#answers.get(key);
+    if (known) {
+      this.stats.reused++;
+      return known;
+    }
+    const answers = this.#answers;
+    const pending = (async () => {
+      await this.budget.acquire(ref.domain);
+      this.stats.asked++;
+      this.onAsked(ref.domain);
+      // The budget may have kept this lookup waiting past the workload's deadline: the registry gets
+      // its own request timeout instead (the checker's), never a deadline already gone.
+      const { deadline: _deadline, ...rest } = options;
+      const outcome = await this.checker.check(ref, rest);
+      if (outcome.kind === 'rate-limited') this.budget.pause(ref.domain, outcome.retryAfterSeconds !== null ? outcome.retryAfterSeconds * 1000 : RATE_LIMIT_PAUSE_MS);
+      // A transient failure is not kept for the rest of the cycle: the next workload asks again.
+      if (outcome.kind === 'unreachable' || outcome.kind === 'rate-limited') answers.delete(key);
+      return outcome;
+    })();
+    answers.set(key, pending);
+    return pending;
+  }
+}

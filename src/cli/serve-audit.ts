@@ -1,0 +1,202 @@
+/**
+ * The continuous audit inside `serve` (config `audit:`; docs/audit.md): wiring only.
+ *
+ *   Lease (src/cluster/lease.ts) ── leading ──► workload list+watch (src/cluster/workload-watch.ts)
+ *                                                   │ reduced (src/audit/inventory.ts)
+ *   Secret / ServiceAccount watch (ClusterWatch) ──►├─► Auditor (src/audit/auditor.ts)
+ *                                                   │     engine with AuditLookup (per-cycle, budget)
+ *                                                   ▼     over its OWN RegistryChecker
+ *                                          metrics (src/audit/metrics.ts), Events on state changes
+ *
+ * Every replica serves the webhook; only the Lease holder watches workloads and audits. Losing the
+ * Lease stops the audit and drops its results and watches (the new leader reports).
+ *
+ * Admission first: the audit's registry checker is separate (own connections, own in-flight lookups,
+ * no shared queue), audits at most `audit.concurrency` workloads at once with their starts spread over
+ * the interval, and its lookups are budgeted per registry; a review never waits for any of it.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Registry as PromRegistry } from 'prom-client';
+import { Auditor, type AuditResult } from '../audit/auditor.js';
+import { eventFor } from '../audit/events.js';
+import { Inventory, recordKey, reduceWorkload } from '../audit/inventory.js';
+import { AuditLookup, RegistryBudget } from '../audit/lookup.js';
+import { createAuditMetrics, type AuditMetrics } from '../audit/metrics.js';
+import { auditRecord } from '../audit/run.js';
+import type { EngineDeps } from '../checks/engine.js';
+import { LeaderElector } from '../cluster/lease.js';
+import type { ClusterWatch } from '../cluster/watch.js';
+import { WorkloadWatch } from '../cluster/workload-watch.js';
+import type { Config } from '../config/schema.js';
+import type { RegistryChecker, RegistryCheckerOptions } from '../registry/checker.js';
+import { engineDeps, makeRegistryChecker } from './wiring.js';
+
+/** How often a new leader checks whether the first lists are in before its first cycle. */
+const SYNC_POLL_MS = 200;
+
+export interface ServeAuditOptions {
+  readonly cluster: ClusterWatch;
+  readonly config: () => Config;
+  readonly metricsRegistry: PromRegistry;
+  /** Namespace of the Lease (the webhook's own). */
+  readonly namespace: string;
+  readonly logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Test/lab: registry host overrides, as for the webhook's checker. */
+  readonly extra?: Partial<RegistryCheckerOptions>;
+}
+
+export class ServeAudit {
+  readonly metrics: AuditMetrics;
+  readonly elector: LeaderElector;
+  /** This replica in the Lease and in Events (host name plus a random suffix: two processes never share one). */
+  readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
+  #term: { inventory: Inventory; auditor: Auditor; watch: WorkloadWatch; checker: RegistryChecker; poll?: NodeJS.Timeout } | null = null;
+  #starting: Promise<void> | null = null;
+
+  private constructor(private readonly opts: ServeAuditOptions) {
+    this.metrics = createAuditMetrics(opts.metricsRegistry, {
+      results: () => this.#term?.auditor.results.values() ?? [],
+      maxProblemSeries: () => opts.config().audit.maxProblemSeries,
+    });
+    const audit = opts.config().audit;
+    const durationMs = audit.lease.durationSeconds * 1000;
+    this.elector = new LeaderElector({
+      client: opts.cluster.client,
+      namespace: opts.namespace,
+      name: audit.lease.name,
+      identity: this.identity,
+      // client-go's proportions: 15 s / 10 s / 2 s.
+      leaseDurationMs: durationMs,
+      renewDeadlineMs: Math.round((durationMs * 2) / 3),
+      retryPeriodMs: Math.max(500, Math.round(durationMs / 7.5)),
+      logger: opts.logger,
+      onStartedLeading: () => {
+        this.metrics.setLeader(true);
+        this.#starting = this.#lead();
+      },
+      onStoppedLeading: () => {
+        this.metrics.setLeader(false);
+        this.#follow();
+      },
+    });
+  }
+
+  static create(opts: ServeAuditOptions): ServeAudit {
+    return new ServeAudit(opts);
+  }
+
+  start(): this {
+    this.elector.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.#starting;
+    await this.elector.stop();
+    this.#follow();
+  }
+
+  /** The current term's auditor (tests, status). */
+  get auditor(): Auditor | null {
+    return this.#term?.auditor ?? null;
+  }
+
+  /** A pull Secret or ServiceAccount changed (ClusterWatch onChange). */
+  clusterChanged(kind: 'Secret' | 'ServiceAccount', namespace: string, name: string): void {
+    const auditor = this.#term?.auditor;
+    if (!auditor) return;
+    if (kind === 'Secret') auditor.secretChanged(namespace, name);
+    else auditor.serviceAccountChanged(namespace, name);
+  }
+
+  async #lead(): Promise<void> {
+    const config = this.opts.config();
+    const checker = await makeRegistryChecker(config, {
+      // Fresh answers every cycle: the per-cycle reuse is AuditLookup's.
+      extra: { ...this.opts.extra, cache: { maxEntries: config.cache.maxEntries, positiveTagMs: 0, positiveDigestMs: 0, negativeMs: 0 } },
+      onNetworkLookup: (registry) => this.metrics.lookup('audit', registry),
+    });
+    const lookup = new AuditLookup(checker, new RegistryBudget(config.audit.registryLookupsPerMinute));
+    const state = this.opts.cluster.store;
+    let depsFor: { config: Config; deps: EngineDeps } | null = null;
+    const deps = (): EngineDeps => {
+      const current = this.opts.config();
+      if (depsFor?.config !== current) {
+        depsFor = { config: current, deps: engineDeps(current, { state, registry: checker, lookup, nodePlatforms: () => this.opts.cluster.nodes.platforms() }) };
+      }
+      return depsFor.deps;
+    };
+    const inventory = new Inventory();
+    const auditor = new Auditor({
+      inventory,
+      audit: (record) => auditRecord(record, deps(), this.opts.config().timeouts.defaultBudgetMs),
+      serviceAccountSecrets: (ns, sa) => state.serviceAccount(ns, sa)?.imagePullSecrets ?? [],
+      intervalMs: config.audit.intervalSeconds * 1000,
+      concurrency: config.audit.concurrency,
+      onResult: (result, previous) => this.#announce(result, previous),
+      onCycleStart: () => lookup.newCycle(),
+      onCycleEnd: (stats) => this.metrics.cycleEnded(stats),
+      logger: this.opts.logger,
+    });
+    const uidOf = (o: unknown): string | undefined => (o as { metadata?: { uid?: string } } | null)?.metadata?.uid;
+    const watch = new WorkloadWatch({
+      client: this.opts.cluster.client,
+      logger: this.opts.logger,
+      upsert: (object, type) => {
+        const r = reduceWorkload(object, type);
+        if (!r.ok) return this.opts.logger.warn({ kind: type.kind, reason: r.reason }, 'workload object not audited');
+        auditor.workloadChanged(inventory.upsert(r.record), r.record);
+      },
+      remove: (object) => {
+        const uid = uidOf(object);
+        if (uid) auditor.workloadChanged(inventory.remove(uid), null);
+      },
+    });
+    if (!this.elector.leading) {
+      void checker.close();
+      return;
+    }
+    const term = { inventory, auditor, watch, checker } as NonNullable<ServeAudit['term']>;
+    this.#term = term;
+    await watch.start();
+    // The first cycle waits for the first lists (workloads, Secrets, ServiceAccounts): absence means
+    // "does not exist" only then.
+    const ready = () => {
+      if (this.#term !== term) return;
+      if (watch.synced && state.available) {
+        this.opts.logger.info({ workloads: inventory.size }, 'audit: workloads listed; first cycle starts');
+        auditor.start();
+      } else {
+        term.poll = setTimeout(ready, SYNC_POLL_MS);
+        term.poll.unref();
+      }
+    };
+    ready();
+  }
+
+  /** The current leadership term (typing helper). */
+  get term() {
+    return this.#term;
+  }
+
+  /** An Event on the workload when its state changed (src/audit/events.ts); a failed post is logged, never retried. */
+  #announce(result: AuditResult, previous: AuditResult | null): void {
+    const event = eventFor(result, previous, { now: Date.now(), instance: this.identity });
+    if (!event) return;
+    const ns = result.record.namespace;
+    this.opts.cluster.client.send('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, event).catch((err: unknown) => {
+      this.opts.logger.warn({ workload: recordKey(result.record), reason: (err as Error).message }, 'audit: could not record an Event');
+    });
+  }
+
+  #follow(): void {
+    const term = this.#term;
+    if (!term) return;
+    this.#term = null;
+    if (term.poll) clearTimeout(term.poll);
+    term.auditor.stop();
+    term.watch.stop();
+    void term.checker.close();
+  }
+}
