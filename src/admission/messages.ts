@@ -6,12 +6,15 @@
  * texts over 256 characters may be truncated, and past 4096 characters in total further warnings are
  * dropped. Warnings must not start with "Warning:".
  */
+import { clip, headline } from '../findings/build.js';
 import type { Decided } from '../verdict/policy.js';
 
 /** A warning should fit one terminal line where possible. */
 export const WARNING_TARGET_LENGTH = 120;
 /** The API server may truncate a warning past this. */
 export const WARNING_MAX_LENGTH = 256;
+/** A longer image is clipped in a warning line (the denial message and `pullguard check` show it whole). */
+export const WARNING_IMAGE_MAX = 80;
 /** The API server drops warnings past this total. Keep room for other webhooks' warnings too. */
 export const WARNINGS_TOTAL_MAX = 4096;
 /** A denial lists every denying finding, up to this many characters; then "…and N more". */
@@ -19,23 +22,15 @@ export const DENIAL_MESSAGE_MAX = 8192;
 
 const ELLIPSIS = '…';
 
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : s.slice(0, max - 1) + ELLIPSIS;
-}
-
-/** `container "app"`, or `volume data` for image volumes. */
-function subjectOf(d: Decided): string {
-  const { container } = d.finding;
-  if (container === '') return d.finding.field;
-  return container.startsWith('volume ') ? container : `container "${container}"`;
-}
-
-/** One warning line: code, container, image when it fits, cause and fix. */
+/**
+ * One warning line: code, the finding's subject and image (src/findings/build.ts headline: the one way
+ * every text names them), cause and fix. A very long image is clipped to keep the line whole.
+ */
 export function warningLine(d: Decided): string {
-  const { code, image, short } = d.finding;
-  const withImage = `${code} ${subjectOf(d)} (${image}): ${short}`;
-  if (image !== '' && withImage.length <= WARNING_TARGET_LENGTH) return withImage;
-  return clip(`${code} ${subjectOf(d)}: ${short}`, WARNING_MAX_LENGTH);
+  const f = d.finding;
+  const full = `${f.code} ${headline(f)}: ${f.short}`;
+  if (full.length <= WARNING_TARGET_LENGTH) return full;
+  return clip(`${f.code} ${headline(f, WARNING_IMAGE_MAX)}: ${f.short}`, WARNING_MAX_LENGTH);
 }
 
 /** Warning lines within the total budget; the last line says how many were left out. */

@@ -5,8 +5,8 @@
  */
 import type { CloudCredentialError } from '../cloud/types.js';
 import type { ImageReference } from '../reference/types.js';
-import { clip } from './registry.js';
-import type { Finding, ImageUse } from './types.js';
+import { finding } from '../findings/build.js';
+import type { Finding, ImageUse } from '../findings/types.js';
 
 const SHORT: Record<CloudCredentialError['reason'], (e: CloudCredentialError) => string> = {
   'no-identity': (e) => (e.kind === 'ecr' ? 'pullguard has no AWS identity for ECR (cloud.ecr); see docs/cloud.md' : 'pullguard has no Entra ID identity for ACR (cloud.acr); see docs/cloud.md'),
@@ -18,15 +18,10 @@ const SHORT: Record<CloudCredentialError['reason'], (e: CloudCredentialError) =>
   invalid: (e) => `could not get a ${e.kind === 'ecr' ? 'ECR' : 'ACR'} token for ${e.registry}; not verified`,
 };
 
-export function cloudCredentialFinding(use: ImageUse, ref: ImageReference, err: CloudCredentialError): Finding {
-  const image = use.image ?? ref.raw;
-  const fix = err.fix.charAt(0).toUpperCase() + err.fix.slice(1);
-  return {
-    code: 'CLOUD_CREDENTIALS_UNAVAILABLE',
-    container: use.container,
-    field: use.field,
-    image,
-    message: `container "${use.container}" uses image "${image}", which nodes pull with their own credential provider; pullguard could not check it with its own identity: ${err.message}. ${fix}.`,
-    short: clip(SHORT[err.reason](err)),
-  };
+export function cloudCredentialFinding(use: ImageUse, _ref: ImageReference, err: CloudCredentialError): Finding {
+  return finding('CLOUD_CREDENTIALS_UNAVAILABLE', use, {
+    cause: `nodes pull this image with their own credential provider; pullguard could not check it with its own identity: ${err.message}`,
+    fix: err.fix,
+    short: SHORT[err.reason](err),
+  });
 }

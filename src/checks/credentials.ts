@@ -3,12 +3,14 @@
  * over whatever cluster view is wired in — informers in the webhook, the manifest set (and a docker
  * config, a cluster) in the CLI. Pure: the cluster view is an in-memory index.
  */
-import type { ClusterState } from '../cluster/types.js';
+import type { ClusterState } from '../credentials/state.js';
 import type { Config } from '../config/schema.js';
 import type { DockerConfig } from '../credentials/dockerconfig.js';
 import { podCredentialContext, resolvePodCredentials } from '../credentials/resolve.js';
+import { finding } from '../findings/build.js';
+import type { Finding } from '../findings/types.js';
+import { credentialFindings } from './credential-findings.js';
 import type { CredentialStep } from './engine.js';
-import type { Finding } from './types.js';
 
 export interface CredentialStepOptions {
   readonly state: ClusterState;
@@ -49,7 +51,7 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
     resolve({ subject, podSpec, images }) {
       const ctx = podCredentialContext(podSpec, subject.namespace, subject.group === '' && subject.kind === 'Pod');
       const result = resolvePodCredentials(ctx, images, opts.state, resolveConfig, now());
-      const findings = oncePerProblem(result.findings);
+      const findings = oncePerProblem(result.images.flatMap(credentialFindings));
       // The pod's own listed secrets that the view lacks (a ServiceAccount it lacks is not reported:
       // most pods list no secrets, and a warning on each would be noise).
       const unread = result.unknown.filter((ns_name) => ctx.imagePullSecrets.some((n) => `${ctx.namespace}/${n}` === ns_name));
@@ -57,14 +59,14 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
       const first = images[0];
       if (unread.length > 0 && first) {
         const names = unread.map((x) => JSON.stringify(x.slice(x.indexOf('/') + 1))).join(', ');
-        findings.push({
-          code: 'PULL_SECRET_UNVERIFIED',
-          container: first.use.container,
-          field: first.use.field,
-          image: first.use.image ?? '',
-          message: `pull secret${unread.length > 1 ? 's' : ''} ${names} could not be checked: ${reason}. Whether ${unread.length > 1 ? 'they exist' : 'it exists'} and what ${unread.length > 1 ? 'they hold' : 'it holds'} is unknown, so registry answers that need credentials are not verified.`,
-          short: `pull secret${unread.length > 1 ? 's' : ''} ${names} not checked: ${reason}`,
-        });
+        const many = unread.length > 1;
+        findings.push(
+          finding('PULL_SECRET_UNVERIFIED', first.use, {
+            cause: `pull secret${many ? 's' : ''} ${names} could not be checked: ${reason}; whether ${many ? 'they exist' : 'it exists'} and what ${many ? 'they hold' : 'it holds'} is unknown, so registry answers that need credentials are not verified`,
+            fix: 'let pullguard read them: cluster access (--kubeconfig, or the webhook in its cluster), or the Secrets among the checked manifests',
+            short: [`pull secret${many ? 's' : ''} ${names} not checked: ${reason}`, `pull secret${many ? 's' : ''} ${names} not checked (no cluster data); give pullguard cluster access`],
+          }),
+        );
       }
       return { images: result.images, findings, unknown: unread.length > 0 ? reason : null };
     },

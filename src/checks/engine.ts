@@ -14,7 +14,8 @@ import type { ImageReference } from '../reference/types.js';
 import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
 import { extractWorkload, isCarrier } from '../workload/extract.js';
 import { checkSyntax } from './syntax.js';
-import type { CredentialSourceReport, Finding, ImageReport, ImageUse } from './types.js';
+import { finding } from '../findings/build.js';
+import type { CredentialSourceReport, Finding, ImageReport, ImageUse } from '../findings/types.js';
 
 /** What is being admitted or checked. */
 export interface Subject {
@@ -110,15 +111,12 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
   const { site, uses } = extractWorkload(subject.object, subject.kind);
   if (site.problem !== null || site.spec === null) {
     const problem = site.problem ?? `${site.path} is missing`;
-    const finding: Finding = {
-      code: 'WORKLOAD_UNREADABLE',
-      container: '',
-      field: site.path,
-      image: '',
-      message: `no pod spec could be read from this ${subject.kind}: ${problem}; nothing was checked.`,
+    const unreadable = finding('WORKLOAD_UNREADABLE', { slot: 'podSpec', field: site.path }, {
+      cause: `no pod spec could be read from this ${subject.kind}: ${problem}; nothing was checked`,
+      fix: `give it a pod spec at ${site.path}`,
       short: `no pod spec: ${problem}; nothing was checked`,
-    };
-    return { carrier: true, ...NOTHING, problem, findings: [finding] };
+    });
+    return { carrier: true, ...NOTHING, problem, findings: [unreadable] };
   }
 
   const isExempt = compileImagePatterns(deps.config.exemptions.images);
@@ -132,14 +130,14 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
       unchanged++;
       continue;
     }
-    const { ref, finding } = checkSyntax(use);
+    const { ref, finding: invalid } = checkSyntax(use);
     if (use.image !== null && isExempt(ref ? [use.image, ref.name] : [use.image])) {
       exempt++;
       continue;
     }
     const report = { use, ref, credentials: [] as CredentialSourceReport[] };
     reports.push(report);
-    if (finding) findings.push(finding);
+    if (invalid) findings.push(invalid);
     if (ref) valid.push({ use, ref });
   }
 

@@ -23,7 +23,7 @@ import type { RegistryStep } from './engine.js';
 import { wantedPlatforms } from './platforms.js';
 import { cloudCredentialFinding } from './cloud.js';
 import { registryFinding } from './registry.js';
-import type { Finding } from './types.js';
+import type { Finding } from '../findings/types.js';
 
 export interface RegistryLookupOptions {
   readonly credentials?: Credential[];

@@ -8,10 +8,9 @@ import type { RegistryOutcome, UnreachableCause } from '../registry/outcome.js';
 import { platformString } from '../registry/outcome.js';
 import { registryKind } from '../registry/hosts.js';
 import { ecrLocation, parseEcrHost } from '../cloud/ecr.js';
-import type { FindingCode } from './codes.js';
-import type { Finding, ImageUse } from './types.js';
-
-export const SHORT_MAX = 100;
+import { finding } from '../findings/build.js';
+import type { FindingCode } from '../findings/codes.js';
+import type { Finding, ImageUse } from '../findings/types.js';
 
 export interface RegistryFindingContext {
   /**
@@ -41,11 +40,6 @@ function enableCloudHint(host: string): string {
   return '';
 }
 
-/** Shorten to `max` characters with an ellipsis. */
-export function clip(s: string, max: number = SHORT_MAX): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
 function shortDigest(d: string): string {
   const i = d.indexOf(':');
   return i >= 0 && d.length > i + 13 ? `${d.slice(0, i + 13)}…` : d;
@@ -69,9 +63,7 @@ const UNREACHABLE_TEXT: Record<UnreachableCause, { cause: string; fix: string }>
  * until one works. When a node provider covers the image, a rejected pull secret is wrong but not fatal:
  * the finding stands, as a warning.
  */
-function afterSecretsTheNode(f: Finding): Finding {
-  return { ...f, message: `${f.message} Nodes may still pull it with their own credentials, which pullguard cannot use.`, actionHint: 'warn' };
-}
+const AFTER_SECRETS_THE_NODE = { note: 'Nodes may still pull it with their own credentials, which pullguard cannot use', actionHint: 'warn' } as const;
 
 export function registryFinding(
   use: ImageUse,
@@ -79,17 +71,12 @@ export function registryFinding(
   outcome: RegistryOutcome,
   ctx: RegistryFindingContext = {},
 ): Finding | null {
-  const image = use.image ?? ref.raw;
   const repo = `${ref.domain}/${ref.path}`;
   const host = ref.domain;
-  const make = (code: FindingCode, cause: string, fix: string, short?: string): Finding => ({
-    code,
-    container: use.container,
-    field: use.field,
-    image,
-    message: `container "${use.container}" uses image "${image}": ${cause}. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`,
-    short: clip(short ?? `${cause}; ${fix}`),
-  });
+  // A registry answer is only ever about a parsed image; the reference stands in if a caller has no text.
+  const at = use.image === null ? { ...use, image: ref.raw } : use;
+  const make = (code: FindingCode, cause: string, fix: string, short?: string, extra?: typeof AFTER_SECRETS_THE_NODE): Finding =>
+    finding(code, at, { cause, fix, ...(short !== undefined ? { short } : {}), ...extra });
 
   switch (outcome.kind) {
     case 'available':
@@ -157,21 +144,20 @@ export function registryFinding(
       if (!outcome.authenticated && ctx.credentialsUnknown)
         return make('IMAGE_UNVERIFIED', `${repo} is missing or private, and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, 'give pullguard cluster access to check it', `${repo} missing or private; pull secrets unread, not verified`);
       if (outcome.authenticated) {
-        const f = make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`);
-        return ctx.nodeCredentialsMayApply ? afterSecretsTheNode(f) : f;
+        return make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`, ctx.nodeCredentialsMayApply ? AFTER_SECRETS_THE_NODE : undefined);
       }
       return make('REGISTRY_AUTH_REQUIRED', `${repo} does not exist or is private (Docker Hub answers both the same to anonymous pulls)`, 'check the image name; if it is private, add an imagePullSecret', `${repo} is missing or private; check the name or add a pull secret`);
 
     case 'credentials-rejected': {
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${host} rejected the credential pullguard got with its own identity (${outcome.detail})`);
       const n = outcome.tried > 1 ? `all ${outcome.tried} credentials` : 'the credentials';
-      if (ctx.nodeCredentialsMayApply) return afterSecretsTheNode(make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} from the pull secrets`, 'update the pull secret, or remove it if the nodes\' own credentials serve this registry', `${host} rejected the pull secret; node credentials may still serve it`));
+      if (ctx.nodeCredentialsMayApply) return make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} from the pull secrets`, 'update the pull secret, or remove it if the nodes\' own credentials serve this registry', `${host} rejected the pull secret; node credentials may still serve it`, AFTER_SECRETS_THE_NODE);
       return make('REGISTRY_AUTH_REJECTED', `${host} rejected ${n} the kubelet would use`, 'update the pull secret with a valid username and password or token', `${host} rejected ${n}; update the pull secret`);
     }
 
     case 'access-denied':
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `pullguard's own identity may not pull ${ref.path} from ${host} (${outcome.detail})`);
-      if (ctx.nodeCredentialsMayApply) return afterSecretsTheNode(make('REGISTRY_ACCESS_DENIED', `the pull secret's credentials for ${host} may not pull ${ref.path}`, 'grant them pull access, or remove the pull secret if the nodes\' own credentials serve this registry', `pull secret may not pull ${repo}; node credentials may still serve it`));
+      if (ctx.nodeCredentialsMayApply) return make('REGISTRY_ACCESS_DENIED', `the pull secret's credentials for ${host} may not pull ${ref.path}`, 'grant them pull access, or remove the pull secret if the nodes\' own credentials serve this registry', `pull secret may not pull ${repo}; node credentials may still serve it`, AFTER_SECRETS_THE_NODE);
       if (outcome.reason === 'token-expired')
         return make('REGISTRY_AUTH_REJECTED', `${host} says the registry token in the pull secret has expired`, 'refresh the pull secret (ECR tokens last 12 hours; use a credential provider or a refresher)', `${host}: registry token expired; refresh the pull secret`);
       return make(

@@ -25,19 +25,9 @@ import type { RegistryChecker } from '../registry/checker.js';
 import { readDockerConfig } from './credentials.js';
 import { InputError } from './inputs.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import {
-  checkOutputFile,
-  FAIL_ON,
-  OUTPUTS,
-  OutputFileError,
-  renderReport,
-  reportFails,
-  writeOutputFile,
-  type FailOn,
-  type OutputFormat,
-} from './outputs.js';
+import { checkOutputFile, OUTPUTS, OutputFileError, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
-import { buildReport, objectEntry, summaryLine, type Report } from './report.js';
+import { buildReport, FAIL_ON, objectEntry, reportFails, summaryLine, type FailOn, type Report } from './report.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 
 export const AUDIT_HELP = `Usage: pullguard audit [options]

@@ -16,10 +16,13 @@ import { DEFAULT_EXCLUDES, InputError, MANIFEST_EXTENSIONS, readInputs } from '.
 import {
   buildReport,
   EMPTY_INPUT,
+  FAIL_ON,
   objectEntry,
   problemSource,
+  reportFails,
   summaryLine,
   type DocumentNoteEntry,
+  type FailOn,
   type InputProblemEntry,
   type InputReport,
   type ObjectEntry,
@@ -27,17 +30,7 @@ import {
 } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { helmTemplates } from './helm.js';
-import {
-  checkOutputFile,
-  FAIL_ON,
-  OUTPUTS,
-  OutputFileError,
-  renderReport,
-  reportFails,
-  writeOutputFile,
-  type FailOn,
-  type OutputFormat,
-} from './outputs.js';
+import { checkOutputFile, OUTPUTS, OutputFileError, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
 
 export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]

@@ -1,7 +1,7 @@
 /**
  * docs/findings.md, read for SARIF rule help: for each code, what it means and how to fix it (the
  * table's third and fourth columns, as Markdown). The package ships docs/; where it is missing (a
- * container image without it) the rules fall back to the one-line summaries in src/checks/codes.ts.
+ * container image without it) the rules fall back to the one-line summaries in src/findings/codes.ts.
  */
 import { readFile } from 'node:fs/promises';
 

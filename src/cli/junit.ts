@@ -6,8 +6,7 @@
  * under `--fail-on`; findings of an object that passes are listed in its `<system-out>`, which GitLab
  * shows in the test case's details. Pure.
  */
-import type { FailOn } from './outputs.js';
-import { problemSource, type InputProblemEntry, type ObjectEntry, type Report } from './report.js';
+import { objectFails, problemSource, type FailOn, type InputProblemEntry, type ObjectEntry, type Report } from './report.js';
 
 /** Characters XML 1.0 allows (Char production); everything else, lone surrogates included, becomes U+FFFD. */
 const INVALID_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -24,11 +23,6 @@ function attrs(a: Record<string, string | number>): string {
   return Object.entries(a)
     .map(([k, v]) => ` ${k}="${xmlAttr(String(v))}"`)
     .join('');
-}
-
-/** Whether an object fails the run under `--fail-on`. */
-export function objectFails(o: ObjectEntry, failOn: FailOn): boolean {
-  return o.verdict === 'deny' || (failOn === 'warn' && o.verdict === 'warn');
 }
 
 function findingLines(o: ObjectEntry): string[] {

@@ -7,20 +7,11 @@ import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadFindingsDoc } from './findings-doc.js';
 import { renderJunit } from './junit.js';
-import { renderText, type Report } from './report.js';
+import { renderText, type FailOn, type Report } from './report.js';
 import { renderSarif } from './sarif.js';
 
 export const OUTPUTS = ['text', 'json', 'sarif', 'junit'] as const;
 export type OutputFormat = (typeof OUTPUTS)[number];
-
-export const FAIL_ON = ['deny', 'warn'] as const;
-/** The least severe finding action that makes `pullguard check` exit 1. */
-export type FailOn = (typeof FAIL_ON)[number];
-
-/** Whether a report fails the run: any deny, or with `--fail-on warn` any warning too. */
-export function reportFails(report: Report, failOn: FailOn): boolean {
-  return report.summary.deny > 0 || (failOn === 'warn' && report.summary.warn > 0);
-}
 
 let cachedVersion: string | undefined;
 export function packageVersion(): string {

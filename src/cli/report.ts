@@ -3,7 +3,7 @@
  * fields are only ever added), and the text rendering of the same data. Pure.
  */
 import type { Outcome } from '../checks/engine.js';
-import type { CredentialSourceReport } from '../checks/types.js';
+import type { CredentialSourceReport } from '../findings/types.js';
 import type { Verdict } from '../verdict/policy.js';
 
 export interface ImageEntry {
@@ -162,6 +162,20 @@ export function buildReport(objects: readonly ObjectEntry[], skipped: number, in
     }
   }
   return { objects, input, summary: { objects: objects.length, images, deny, warn, skipped } };
+}
+
+export const FAIL_ON = ['deny', 'warn'] as const;
+/** The least severe finding action that makes `pullguard check` exit 1. */
+export type FailOn = (typeof FAIL_ON)[number];
+
+/** Whether a report fails the run: any deny, or with `--fail-on warn` any warning too. */
+export function reportFails(report: Report, failOn: FailOn): boolean {
+  return report.summary.deny > 0 || (failOn === 'warn' && report.summary.warn > 0);
+}
+
+/** Whether an object fails the run under `--fail-on`. */
+export function objectFails(o: ObjectEntry, failOn: FailOn): boolean {
+  return o.verdict === 'deny' || (failOn === 'warn' && o.verdict === 'warn');
 }
 
 export interface TextStyle {

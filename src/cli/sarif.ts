@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FINDINGS, FINDING_CODES, type FindingCode } from '../checks/codes.js';
+import { FINDINGS, FINDING_CODES, type FindingCode } from '../findings/codes.js';
 import type { FindingDoc } from './findings-doc.js';
 import type { ObjectEntry, Report } from './report.js';
 

@@ -11,7 +11,7 @@ import { EcrCredentialProvider } from '../cloud/ecr.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { parsePlatform } from '../checks/platforms.js';
 import { registryStep, type RegistryLookup, type RegistryStepOptions } from '../checks/registry-step.js';
-import type { ClusterState } from '../cluster/types.js';
+import type { ClusterState } from '../credentials/state.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { DockerConfig } from '../credentials/dockerconfig.js';

@@ -22,6 +22,8 @@ import { KubeApiError } from './client.js';
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
 export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
 export const DEFAULT_RETRY_PERIOD_MS = 2_000;
+/** Releasing the Lease on stop may take this long at most: shutdown must not wait on an unreachable API server. */
+export const RELEASE_TIMEOUT_MS = 2_000;
 
 export interface LeaseClient {
   send(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown>;
@@ -96,13 +98,16 @@ export class LeaderElector {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#leading) {
       this.#setLeading(false);
+      const signal = AbortSignal.timeout(RELEASE_TIMEOUT_MS);
       try {
-        const current = (await this.#o.client.send('GET', this.path)) as LeaseObject;
+        const current = (await this.#o.client.send('GET', this.path, undefined, signal)) as LeaseObject;
         if (current.spec?.holderIdentity === this.#o.identity) {
-          await this.#o.client.send('PUT', this.path, {
-            ...current,
-            spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.#now()) },
-          });
+          await this.#o.client.send(
+            'PUT',
+            this.path,
+            { ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.#now()) } },
+            signal,
+          );
         }
       } catch (err) {
         this.#o.logger.warn({ lease: this.#o.name, reason: (err as Error).message }, 'could not release the audit lease; another replica takes over when it expires');

@@ -1,10 +1,10 @@
 /**
  * Reduce plain Kubernetes Secret / ServiceAccount objects (as in manifests, API responses or informer
- * events: Secret `data` base64, optional `stringData`) to the stored forms of ./types.ts.
+ * events: Secret `data` base64, optional `stringData`) to the stored forms of src/credentials/state.ts.
  */
 import { goBase64Decode, CorruptInputError } from '../credentials/go/base64.js';
 import { classifyPullSecret } from '../credentials/pullsecret.js';
-import type { StoredSecret, StoredServiceAccount } from './types.js';
+import type { StoredSecret, StoredServiceAccount } from '../credentials/state.js';
 
 export type Reduced<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 

@@ -3,7 +3,7 @@
  * view (./memory.ts) and informers (list + watch events map onto applyObject / deleteObject).
  */
 import { objectRef, reduceSecret, reduceServiceAccount } from './objects.js';
-import type { ClusterState, StoredSecret, StoredServiceAccount } from './types.js';
+import type { ClusterState, StoredSecret, StoredServiceAccount } from '../credentials/state.js';
 
 export type ApplyResult =
   | { readonly ok: true; readonly kind: 'Secret' | 'ServiceAccount'; readonly namespace: string; readonly name: string }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import { isFindingCode } from '../checks/codes.js';
+import { isFindingCode } from '../findings/codes.js';
 import { CONFIG_SCHEMA, type Config } from './schema.js';
 
 export class ConfigError extends Error {

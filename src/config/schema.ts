@@ -3,7 +3,7 @@
  * with ajv, which also fills in the defaults) and its TypeScript shape. Every key and its default is
  * documented in manifests/config.example.yaml; a test keeps the two in step.
  */
-import type { Action } from '../checks/codes.js';
+import type { Action } from '../findings/codes.js';
 
 export type Mode = 'enforce' | 'warn' | 'off';
 export type FailurePolicy = 'warn' | 'deny';
@@ -68,7 +68,7 @@ export interface Config {
   };
 }
 
-/** Finding code pattern: the table in src/checks/codes.ts is checked separately, for a better message. */
+/** Finding code pattern: the table in src/findings/codes.ts is checked separately, for a better message. */
 const ACTION = { type: 'string', enum: ['deny', 'warn', 'off'] } as const;
 const PATTERN_LIST = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] } as const;
 

@@ -16,7 +16,7 @@
  * (`ImageReference.name`, e.g. `docker.io/library/nginx`).
  */
 import { createHash } from 'node:crypto';
-import type { CredentialSourceReport } from '../checks/types.js';
+import type { CredentialSourceReport } from '../findings/types.js';
 import { type AuthEntry, type DockerConfig, redactConfigKey } from './dockerconfig.js';
 import { fromBinary, toBinary } from './go/bytes.js';
 import { goJSONBinaryString } from './go/json.js';

@@ -1,14 +1,15 @@
 /**
  * Which credentials the kubelet would use for each image of one pod, and what is wrong with them.
- * Pure (no I/O): it reads a ClusterState and configuration and returns findings.
+ * Pure (no I/O): it reads a ClusterState and configuration and returns facts (`CredentialProblem`s,
+ * as src/registry/outcome.ts does for registry answers); src/checks/credential-findings.ts phrases them.
  *
  * Order (kubelet): the pull secrets — the pod's own `imagePullSecrets` when it lists any, else its
  * ServiceAccount's (the ServiceAccount admission plugin's rule; Pods normally arrive already merged,
  * templates never do) — in listed order through one keyring, then the node keyring (docker config
  * entries, then node credential-provider plugins for matching `matchImages`).
  */
-import type { CredentialSourceReport, Finding, ImageUse } from '../checks/types.js';
-import type { ClusterState, StoredSecret } from '../cluster/types.js';
+import type { CredentialSourceReport, ImageUse } from '../findings/types.js';
+import type { ClusterState, StoredSecret } from './state.js';
 import type { ImageReference } from '../reference/types.js';
 import { redactConfigKey, type DockerConfig } from './dockerconfig.js';
 import { ecrCredentialExpiry } from './ecr.js';
@@ -80,8 +81,67 @@ export interface ImageCredentials {
   readonly authRequired: { readonly kind: RegistryAuthKind; readonly pattern: string } | null;
   /** The pull fails before credentials are tried: a counted pull secret does not parse. */
   readonly keyringError: string | null;
-  readonly findings: readonly Finding[];
+  /** What is wrong with the credentials for this image, in the order found. */
+  readonly problems: readonly CredentialProblem[];
 }
+
+/** How a pull secret is referenced: by the pod, or by its ServiceAccount. */
+export interface SecretRef {
+  readonly name: string;
+  /** Index in the imagePullSecrets list that names it. */
+  readonly index: number;
+  readonly via: 'pod' | 'serviceaccount';
+  readonly serviceAccount: string;
+}
+
+/** Where a credential the kubelet would try comes from, as a message names it. */
+export type CredentialFrom =
+  | { readonly source: 'secret'; readonly secret: SecretRef | null; readonly name: string }
+  | { readonly source: 'docker-config' }
+  | { readonly source: 'node' };
+
+/**
+ * What the resolver found wrong, as facts. One per secret-level problem per image (a check that wants
+ * them once per pod deduplicates), one per expired/expiring token, and `auth-required` when a registry
+ * that always needs credentials gets none.
+ */
+export type CredentialProblem =
+  | {
+      readonly kind: 'secret-not-found';
+      readonly secret: SecretRef;
+      readonly namespace: string;
+      /** Namespaces that hold a Secret with this name (sorted), other than the pod's. */
+      readonly otherNamespaces: readonly string[];
+    }
+  | { readonly kind: 'secret-unusable'; readonly secret: SecretRef; readonly stored: StoredSecret; readonly reason: IgnoredReason }
+  | {
+      readonly kind: 'secret-malformed';
+      readonly secret: SecretRef;
+      readonly stored: StoredSecret;
+      readonly error: string;
+      readonly format: PullSecretFormat;
+    }
+  | {
+      readonly kind: 'token-expired';
+      /** The docker config key (redacted) of the credential. */
+      readonly key: string;
+      readonly from: CredentialFrom;
+      readonly expiresAt: number;
+      /** True when no other credential (pull secret or node provider) can serve the image. */
+      readonly fatal: boolean;
+    }
+  | { readonly kind: 'token-expiring'; readonly key: string; readonly from: CredentialFrom; readonly expiresAt: number; readonly inSeconds: number }
+  | {
+      readonly kind: 'auth-required';
+      readonly registry: { readonly kind: RegistryAuthKind; readonly pattern: string };
+      readonly secretsFrom: PodCredentials['secretsFrom'];
+      /** The pod lists imagePullSecrets itself (none of them usable when `secretsFrom` is 'none'). */
+      readonly podListsSecrets: boolean;
+      readonly serviceAccount: string;
+      /** Registry keys of the usable pull secret entries (redacted), none of which matches. */
+      readonly entryKeys: readonly string[];
+      readonly nodeProvidersConfigured: boolean;
+    };
 
 export interface PodCredentials {
   /** Whose imagePullSecrets apply. */
@@ -95,8 +155,6 @@ export interface PodCredentials {
   /** `namespace/name` of referenced Secrets (or the ServiceAccount) the unavailable view lacks. */
   readonly unknown: readonly string[];
   readonly images: readonly ImageCredentials[];
-  /** All findings of all images, in image order. */
-  readonly findings: readonly Finding[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -158,156 +216,14 @@ function matchAuthRequirement(name: string, privateRegistries: readonly string[]
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Messages
 
-const q = (s: string): string => JSON.stringify(s);
-const SHORT_MAX = 100;
+type SecretIssue = Extract<CredentialProblem, { kind: 'secret-not-found' | 'secret-unusable' | 'secret-malformed' }>;
 
-function clip(s: string): string {
-  return s.length <= SHORT_MAX ? s : s.slice(0, SHORT_MAX - 1) + '…';
-}
-
-/** The first candidate that fits a kubectl Warning line, else the last one clipped. */
-function fit(...candidates: string[]): string {
-  for (const c of candidates) if (c.length <= SHORT_MAX) return c;
-  return clip(candidates[candidates.length - 1] ?? '');
-}
-
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function subject(use: ImageUse): string {
-  const who = use.slot === 'volumes' ? `image volume ${q(use.container)}` : `container ${q(use.container)}`;
-  return `${capital(who)} (image ${q(use.image ?? '')})`;
-}
-
-function make(
-  code: Finding['code'],
-  use: ImageUse,
-  cause: string,
-  fix: string,
-  short: string | readonly string[],
-  actionHint?: 'deny' | 'warn',
-): Finding {
-  const f: Finding = {
-    code,
-    container: use.container,
-    field: use.field,
-    image: use.image ?? '',
-    message: `${subject(use)}: ${cause}. ${capital(fix)}.`,
-    short: typeof short === 'string' ? clip(short) : fit(...short),
-    ...(actionHint ? { actionHint } : {}),
-  };
-  return f;
-}
-
-function isoSeconds(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function humanDuration(seconds: number): string {
-  if (seconds < 120) return `${Math.max(0, Math.round(seconds))} seconds`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} minutes`;
-  return `${Math.round(seconds / 360) / 10} hours`;
-}
-
-/** How a pull secret reference reads in a message. */
-interface SecretRef {
-  readonly name: string;
-  readonly index: number;
-  readonly via: 'pod' | 'serviceaccount';
-  readonly serviceAccount: string;
-}
-
-function refText(r: SecretRef): string {
-  return r.via === 'pod'
-    ? `imagePullSecrets[${r.index}] names Secret ${q(r.name)}`
-    : `ServiceAccount ${q(r.serviceAccount)} lists pull Secret ${q(r.name)} (imagePullSecrets[${r.index}])`;
-}
-
-function typeFix(secret: StoredSecret, reason: IgnoredReason): { cause: string; fix: string; short: string[] } {
-  const hasJson = secret.dataKeys.includes('.dockerconfigjson');
-  const hasCfg = secret.dataKeys.includes('.dockercfg');
-  const keys = secret.dataKeys.length ? secret.dataKeys.map(q).join(', ') : 'none';
-  const ignored = 'the kubelet silently ignores it';
-  const name = q(secret.name);
-  if (reason === 'wrong-type') {
-    const fix = hasJson
-      ? 'set its type to kubernetes.io/dockerconfigjson (kubectl create secret docker-registry creates it that way)'
-      : hasCfg
-        ? 'set its type to kubernetes.io/dockercfg, or recreate it with kubectl create secret docker-registry'
-        : 'recreate it with kubectl create secret docker-registry (type kubernetes.io/dockerconfigjson, key .dockerconfigjson)';
-    return {
-      cause: `has type ${q(secret.type)} (data keys: ${keys}); the kubelet only reads kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg secrets, so ${ignored}`,
-      fix,
-      short: [
-        `pull secret ${name} has type ${q(secret.type)}, which the kubelet ignores; ${hasCfg && !hasJson ? 'use kubernetes.io/dockercfg' : 'use kubernetes.io/dockerconfigjson'}`,
-        `pull secret ${name} has a type the kubelet ignores; ${hasCfg && !hasJson ? 'use kubernetes.io/dockercfg' : 'use kubernetes.io/dockerconfigjson'}`,
-        `a pull secret has a type the kubelet ignores; use kubernetes.io/dockerconfigjson`,
-      ],
-    };
-  }
-  const want = secret.type === 'kubernetes.io/dockerconfigjson' ? '.dockerconfigjson' : '.dockercfg';
-  const other = want === '.dockerconfigjson' ? '.dockercfg' : '.dockerconfigjson';
-  const otherType = want === '.dockerconfigjson' ? 'kubernetes.io/dockercfg' : 'kubernetes.io/dockerconfigjson';
-  if (reason === 'missing-key') {
-    const hasOther = secret.dataKeys.includes(other);
-    return {
-      cause: `has type ${secret.type} but no ${q(want)} data key (data keys: ${keys}), so ${ignored}`,
-      fix: hasOther
-        ? `change its type to ${otherType} to match its ${q(other)} key, or store the config under ${q(want)}`
-        : `store the docker config JSON under the ${q(want)} key (kubectl create secret docker-registry does)`,
-      short: [
-        `pull secret ${name} (${secret.type}) has no ${q(want)} key, so the kubelet ignores it`,
-        `pull secret ${name} has no ${q(want)} key, so the kubelet ignores it`,
-        `a pull secret has no ${q(want)} key, so the kubelet ignores it`,
-      ],
-    };
-  }
-  return {
-    cause: `has type ${secret.type} but its ${q(want)} data key is empty, so ${ignored}`,
-    fix: `put the docker config JSON in ${q(want)} (kubectl create secret docker-registry does)`,
-    short: [
-      `pull secret ${name} has an empty ${q(want)} key, so the kubelet ignores it`,
-      `a pull secret has an empty ${q(want)} key, so the kubelet ignores it`,
-    ],
-  };
-}
-
-function malformedFix(format: PullSecretFormat): string {
-  return format === 'dockerconfigjson'
-    ? 'fix its .dockerconfigjson data to the form {"auths": {"<registry>": {"auth": "<base64 of username:password>"}}} (kubectl create secret docker-registry writes it correctly)'
-    : 'fix its .dockercfg data to the form {"<registry>": {"auth": "<base64 of username:password>"}}, or recreate it as kubernetes.io/dockerconfigjson with kubectl create secret docker-registry';
-}
-
-function originText(c: TrackedCredential, refs: ReadonlyMap<string, SecretRef>): string {
+function credentialFrom(c: TrackedCredential, refs: ReadonlyMap<string, SecretRef>): CredentialFrom {
   const p = c.provenance;
-  if (p.source === 'docker-config') return 'the node docker config';
-  if (p.source === 'node') return 'a node credential provider';
+  if (p.source === 'docker-config' || p.source === 'node') return { source: p.source };
   const name = p.secret ? p.secret.slice(p.secret.indexOf('/') + 1) : '';
-  const r = refs.get(name);
-  return r?.via === 'serviceaccount' ? `ServiceAccount ${q(r.serviceAccount)}'s pull Secret ${q(name)}` : `pull Secret ${q(name)}`;
-}
-
-function shortOrigin(c: TrackedCredential): string {
-  const p = c.provenance;
-  if (p.source === 'docker-config') return 'node docker config';
-  const name = p.secret ? p.secret.slice(p.secret.indexOf('/') + 1) : '';
-  return `pull secret ${q(name)}`;
-}
-
-function suggestedKey(ref: ImageReference): string {
-  return ref.domain === 'docker.io' ? 'https://index.docker.io/v1/' : ref.domain;
-}
-
-// ---------------------------------------------------------------------------------------------------
-
-interface SecretIssue {
-  readonly ref: SecretRef;
-  readonly kind: 'not-found' | 'unusable' | 'malformed';
-  readonly secret?: StoredSecret;
-  readonly otherNamespaces?: readonly string[];
+  return { source: 'secret', secret: refs.get(name) ?? null, name };
 }
 
 export function resolvePodCredentials(
@@ -353,7 +269,7 @@ export function resolvePodCredentials(
       if (state.available) {
         if (!seenIssue.has(name)) {
           seenIssue.add(name);
-          issues.push({ ref, kind: 'not-found', otherNamespaces: state.secretNamespaces(name).filter((n) => n !== ns) });
+          issues.push({ kind: 'secret-not-found', secret: ref, namespace: ns, otherNamespaces: state.secretNamespaces(name).filter((n) => n !== ns) });
         }
       } else if (!unknown.includes(`${ns}/${name}`)) {
         unknown.push(`${ns}/${name}`);
@@ -364,13 +280,13 @@ export function resolvePodCredentials(
     if (pull.status === 'ignored') {
       if (!seenIssue.has(name)) {
         seenIssue.add(name);
-        issues.push({ ref, kind: 'unusable', secret });
+        issues.push({ kind: 'secret-unusable', secret: ref, stored: secret, reason: pull.reason });
       }
       keyringSecrets.push({ origin, pull: { status: 'ignored' } });
     } else if (pull.status === 'malformed') {
       if (!seenIssue.has(name)) {
         seenIssue.add(name);
-        issues.push({ ref, kind: 'malformed', secret });
+        issues.push({ kind: 'secret-malformed', secret: ref, stored: secret, error: pull.error, format: pull.format });
       }
       keyringSecrets.push({ origin, pull: { status: 'malformed', error: pull.error } });
     } else {
@@ -390,57 +306,12 @@ export function resolvePodCredentials(
 
   // 4. Per image.
   const results: ImageCredentials[] = images.map(({ use, ref }) => {
-    const findings: Finding[] = [];
-    for (const issue of issues) {
-      if (issue.kind === 'not-found') {
-        const others = issue.otherNamespaces ?? [];
-        const where = others.length
-          ? ` (a Secret with that name exists in namespace${others.length > 1 ? 's' : ''} ${others.map(q).join(', ')}; secrets are namespaced and the kubelet reads only the pod's namespace)`
-          : '';
-        findings.push(
-          make(
-            'PULL_SECRET_NOT_FOUND',
-            use,
-            `${refText(issue.ref)}, which does not exist in namespace ${q(ns)}${where}; the kubelet skips it and pulls without its credentials`,
-            others.length
-              ? `create the Secret in namespace ${q(ns)} (for example a copy of the one in ${q(others[0]!)}) or remove the reference`
-              : `create the Secret in namespace ${q(ns)}, fix the name, or remove the reference`,
-            others.length
-              ? [
-                  `pull secret ${q(issue.ref.name)} not in namespace ${q(ns)} (exists in ${q(others[0]!)}; secrets are namespaced); copy it`,
-                  `pull secret ${q(issue.ref.name)} not in this namespace (exists in ${q(others[0]!)}; secrets are namespaced)`,
-                  `pull secret ${q(issue.ref.name)} not in this namespace (secrets are namespaced); copy it here`,
-                ]
-              : [
-                  `pull secret ${q(issue.ref.name)} not found in namespace ${q(ns)}; create it or fix the name`,
-                  `pull secret ${q(issue.ref.name)} not found in this namespace; create it or fix the name`,
-                ],
-          ),
-        );
-      } else if (issue.kind === 'unusable' && issue.secret && issue.secret.pull.status === 'ignored') {
-        const t = typeFix(issue.secret, issue.secret.pull.reason);
-        findings.push(make('PULL_SECRET_UNUSABLE', use, `${refText(issue.ref)}, which ${t.cause}`, t.fix, t.short));
-      }
-    }
+    // Secrets that are missing or ignored do not stop the pull; each image is told about them.
+    const problems: CredentialProblem[] = issues.filter((i) => i.kind !== 'secret-malformed');
 
     if (!made.ok) {
-      const malformed = issues.filter((i) => i.kind === 'malformed');
-      for (const issue of malformed) {
-        const s = issue.secret!;
-        if (s.pull.status !== 'malformed') continue;
-        findings.push(
-          make(
-            'PULL_SECRET_MALFORMED',
-            use,
-            `${refText(issue.ref)} (type ${s.type}), whose data cannot be parsed: ${s.pull.error}; the kubelet fails every image pull of this pod`,
-            malformedFix(s.pull.format),
-            [
-              `pull secret ${q(s.name)} cannot be parsed (${s.pull.error}); every pull of the pod fails`,
-              `pull secret ${q(s.name)} cannot be parsed, so every image pull of the pod fails; fix its data`,
-            ],
-          ),
-        );
-      }
+      // MakeDockerKeyring failed: a counted pull secret does not parse, and every pull of the pod fails.
+      problems.push(...issues.filter((i) => i.kind === 'secret-malformed'));
       return {
         use,
         ref,
@@ -449,7 +320,7 @@ export function resolvePodCredentials(
         nodeProvider: firstMatchingPattern(config.nodeCredentialProviders, ref.name),
         authRequired: registryAuthRequirement(ref.name, config.privateRegistries),
         keyringError: made.error,
-        findings,
+        problems,
       };
     }
 
@@ -464,94 +335,31 @@ export function resolvePodCredentials(
       const exp = expiries[i];
       if (exp === null || exp === undefined) return;
       const key = c.provenance.key ?? '';
+      const from = credentialFrom(c, refsByName);
       if (exp <= nowSec) {
         const others = credentials.filter((_, j) => j !== i && (expiries[j] === null || expiries[j]! > nowSec));
-        const fatal = others.length === 0 && nodeProvider === null;
-        findings.push(
-          make(
-            'PULL_SECRET_EXPIRED',
-            use,
-            `the credential for ${q(key)} from ${originText(c, refsByName)} is an ECR token that expired at ${isoSeconds(exp)}; ` +
-              (fatal
-                ? 'no other credential serves this image, so the registry denies the pull ("Your authorization token has expired")'
-                : 'the kubelet tries it, is denied, and falls back to the other credentials'),
-            'refresh it with a new token (aws ecr get-login-password; tokens last 12 hours), or let the nodes pull through the kubelet ECR credential provider',
-            [`ECR token in ${shortOrigin(c)} expired ${isoSeconds(exp)}; refresh it`, `ECR token in a pull secret expired ${isoSeconds(exp)}; refresh it`],
-            fatal ? 'deny' : 'warn',
-          ),
-        );
+        problems.push({ kind: 'token-expired', key, from, expiresAt: exp, fatal: others.length === 0 && nodeProvider === null });
       } else if (exp - nowSec <= window) {
-        findings.push(
-          make(
-            'PULL_SECRET_EXPIRING',
-            use,
-            `the credential for ${q(key)} from ${originText(c, refsByName)} is an ECR token that expires at ${isoSeconds(exp)} (in ${humanDuration(exp - nowSec)}); pulls after that fail`,
-            'refresh it on a schedule (tokens last 12 hours), or let the nodes pull through the kubelet ECR credential provider',
-            [
-              `ECR token in ${shortOrigin(c)} expires in ${humanDuration(exp - nowSec)}; refresh it`,
-              `ECR token in a pull secret expires in ${humanDuration(exp - nowSec)}; refresh it`,
-            ],
-          ),
-        );
+        problems.push({ kind: 'token-expiring', key, from, expiresAt: exp, inSeconds: exp - nowSec });
       }
     });
 
     // Offline: registries that always need credentials.
     const authRequired = registryAuthRequirement(ref.name, config.privateRegistries);
     if (authRequired && credentials.length === 0 && nodeProvider === null && complete) {
-      const domain = ref.domain;
-      const what =
-        authRequired.kind === 'ecr'
-          ? `${q(domain)} is an Amazon ECR registry, which always requires authentication`
-          : authRequired.kind === 'acr'
-            ? `${q(domain)} is an Azure Container Registry, which requires authentication`
-            : `${q(domain)} matches the private registry pattern ${q(authRequired.pattern)}`;
-      let have: string;
-      if (secretsFrom === 'none') {
-        have =
-          ctx.imagePullSecrets.length > 0
-            ? 'the pod lists no usable imagePullSecrets'
-            : `neither the pod nor ServiceAccount ${q(saName)} lists imagePullSecrets`;
-      } else {
-        const keys = [...new Set(entryKeys)];
-        have = keys.length
-          ? `the pull secret entries (${keys.slice(0, 5).map(q).join(', ')}${keys.length > 5 ? ', …' : ''}) do not match ${q(ref.name)}`
-          : 'no pull secret has a usable entry';
-      }
-      const nodeText = config.nodeCredentialProviders.length
-        ? 'no node credential provider matchImages pattern covers it'
-        : 'no node credential provider is configured for it';
-      const extra =
-        authRequired.kind === 'ecr'
-          ? ', or give the nodes the ECR credential provider (on EKS: the node IAM role with ECR read access)'
-          : authRequired.kind === 'acr'
-            ? ', or attach the registry to the cluster (az aks update --attach-acr)'
-            : '';
-      const label = authRequired.kind === 'ecr' ? 'ECR registry' : authRequired.kind === 'acr' ? 'ACR registry' : 'private registry';
-      findings.push(
-        make(
-          'REGISTRY_AUTH_REQUIRED',
-          use,
-          `${what}, but ${have} and ${nodeText}; the pull fails`,
-          `add a kubernetes.io/dockerconfigjson secret with an entry for ${q(suggestedKey(ref))} to imagePullSecrets${extra}`,
-          [
-            `${label} needs credentials, none match; add a pull secret with an entry for ${q(suggestedKey(ref))}`,
-            `${label}: no credential matches; add a pull secret entry for ${q(suggestedKey(ref))}`,
-            `${label} needs credentials and none match; add a dockerconfigjson pull secret for its host`,
-          ],
-        ),
-      );
+      problems.push({
+        kind: 'auth-required',
+        registry: authRequired,
+        secretsFrom,
+        podListsSecrets: ctx.imagePullSecrets.length > 0,
+        serviceAccount: saName,
+        entryKeys: [...new Set(entryKeys)],
+        nodeProvidersConfigured: config.nodeCredentialProviders.length > 0,
+      });
     }
 
-    return { use, ref, credentials, sources, nodeProvider, authRequired, keyringError: null, findings };
+    return { use, ref, credentials, sources, nodeProvider, authRequired, keyringError: null, problems };
   });
 
-  return {
-    secretsFrom,
-    serviceAccount: saName,
-    complete,
-    unknown,
-    images: results,
-    findings: results.flatMap((r) => r.findings),
-  };
+  return { secretsFrom, serviceAccount: saName, complete, unknown, images: results };
 }

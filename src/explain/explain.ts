@@ -2,11 +2,11 @@
  * One explanation per failing pull (pure): the kubelet's words classified (./classify.ts), set against
  * what the engine found asking the registry with the pod's own credentials, with the fix as commands.
  *
- * The cause is a finding code: the engine's codes (src/checks/codes.ts) where the engine can prove the
+ * The cause is a finding code: the engine's codes (src/findings/codes.ts) where the engine can prove the
  * cause, and the explain-only codes below for causes that live on the node or in the runtime.
  */
-import { FINDINGS, isFindingCode } from '../checks/codes.js';
-import type { Finding, ImageReport } from '../checks/types.js';
+import { FINDINGS, isFindingCode } from '../findings/codes.js';
+import type { Finding, ImageReport } from '../findings/types.js';
 import { parseEcrHost } from '../cloud/ecr.js';
 import type { Decision } from '../verdict/policy.js';
 import { CAUSES, type Cause, type Classification } from './classify.js';

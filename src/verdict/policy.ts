@@ -7,13 +7,13 @@
  *      configured `failurePolicy` (warn by default: pullguard fails open by design);
  *   3. the finding's own hint, where a check knows better than the table (an expired secret is only
  *      fatal when no other credential can serve the image);
- *   4. the code's default action from src/checks/codes.ts.
+ *   4. the code's default action from src/findings/codes.ts.
  * Then the mode caps it: `warn` turns every deny into a warning, `off` turns everything off.
  *
  * The verdict is `deny` when any finding denies, else `warn` when any warns, else `allow`.
  */
-import { FINDINGS, type Action } from '../checks/codes.js';
-import type { Finding } from '../checks/types.js';
+import { FINDINGS, type Action } from '../findings/codes.js';
+import type { Finding } from '../findings/types.js';
 import type { Config, Mode } from '../config/schema.js';
 
 export type Verdict = 'deny' | 'warn' | 'allow';

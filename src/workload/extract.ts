@@ -19,7 +19,7 @@
  * Pure: no I/O. The shapes are not trusted: anything can arrive from a manifest file, so every step
  * checks its type and reports what it found instead of throwing.
  */
-import type { ImageUse } from '../checks/types.js';
+import type { ImageUse } from '../findings/types.js';
 
 type Json = Record<string, unknown>;
 
@@ -147,7 +147,7 @@ export function imageUses(spec: Json, specPath: string): ImageUse[] {
     volumes.forEach((v: unknown, i: number) => {
       if (!isObject(v) || !isObject(v['image'])) return;
       const field = `${specPath}.volumes[${i}].image.reference`;
-      const container = typeof v['name'] === 'string' ? `volume ${v['name']}` : `volume #${i}`;
+      const container = typeof v['name'] === 'string' ? v['name'] : `#${i}`;
       const reference = v['image']['reference'];
       if (typeof reference === 'string') uses.push({ container, slot: 'volumes', field, image: reference, problem: null });
       else if (reference === undefined || reference === null) uses.push({ container, slot: 'volumes', field, image: null, problem: 'the image volume has no reference' });

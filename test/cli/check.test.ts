@@ -64,7 +64,7 @@ t.test('text output: grouped by object, one summary line, no colour off a TTY', 
   t.notMatch(r.stdout, /\x1b\[/);
   const lines = r.stdout.trimEnd().split('\n');
   t.equal(lines[0], `DENY Deployment shop/web (${FIXTURES}/mixed.yaml:9)`);
-  t.match(lines[1], /^  ✗ IMAGE_REFERENCE_INVALID line 22: container "app": image "ghcr.io\/Acme\/Web:2.1"/);
+  t.match(lines[1], /^  ✗ IMAGE_REFERENCE_INVALID line 22: container "app" \(image "ghcr.io\/Acme\/Web:2.1"\)/);
   t.equal(lines.at(-1), '2 objects, 3 images checked: 1 would be denied, 0 warnings (1 document without images skipped)');
 });
 
@@ -133,7 +133,8 @@ t.test('pull secrets a pod names but the manifests do not hold are reported unve
   t.match(finding, {
     code: 'PULL_SECRET_UNVERIFIED',
     action: 'warn',
-    message: 'pull secrets "regcred", "other" could not be checked: the checked manifests hold no Secrets or ServiceAccounts; add them or pass --kubeconfig. Whether they exist and what they hold is unknown, so registry answers that need credentials are not verified.',
+    message:
+      'container "c" (image "ghcr.io/acme/app:1"): pull secrets "regcred", "other" could not be checked: the checked manifests hold no Secrets or ServiceAccounts; add them or pass --kubeconfig; whether they exist and what they hold is unknown, so registry answers that need credentials are not verified. Let pullguard read them: cluster access (--kubeconfig, or the webhook in its cluster), or the Secrets among the checked manifests.',
   });
   const withSa = await run(['check', '--offline', '-o', 'json', '-'], 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}\n---\n' + pod);
   t.same(JSON.parse(withSa.stdout).objects[0].findings.map((f: { code: string }) => f.code), ['PULL_SECRET_NOT_FOUND', 'PULL_SECRET_NOT_FOUND'], 'a manifest set that describes the namespace: missing');

@@ -61,10 +61,10 @@ t.test('junit from helm, kustomize and a plain file: one suite per file, one cas
   const worker = cases[1].failure;
   t.equal(worker.message, '1 finding (deny): REGISTRY_AUTH_REQUIRED');
   const text: string = worker['#text'];
-  t.match(text, `WARN PULL_SECRET_NOT_FOUND at ${HELM}:113: Container "worker"`);
-  t.match(text, `DENY REGISTRY_AUTH_REQUIRED at ${HELM}:113: Container "worker"`);
+  t.match(text, `WARN PULL_SECRET_NOT_FOUND at ${HELM}:113: container "worker"`);
+  t.match(text, `DENY REGISTRY_AUTH_REQUIRED at ${HELM}:113: container "worker"`);
   t.match(text, '(rendered from shop/templates/worker.yaml)');
-  t.match(cases[0].failure['#text'], `DENY IMAGE_REFERENCE_INVALID at ${HELM}:82: container "shop": image "ghcr.io/acme/Shop:2.1.0"`);
+  t.match(cases[0].failure['#text'], `DENY IMAGE_REFERENCE_INVALID at ${HELM}:82: container "shop" (image "ghcr.io/acme/Shop:2.1.0")`);
 });
 
 t.test('warnings: system-out on a passing case by default, a failure with --fail-on warn', async (t) => {

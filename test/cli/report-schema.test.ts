@@ -6,7 +6,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { FINDING_CODES } from '../../src/checks/codes.js';
+import { FINDING_CODES } from '../../src/findings/codes.js';
 import { run } from '../helpers/cli.js';
 
 const schema = JSON.parse(await readFile('docs/report.schema.json', 'utf8'));

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { FINDINGS, FINDING_CODES } from '../../src/checks/codes.js';
+import { FINDINGS, FINDING_CODES } from '../../src/findings/codes.js';
 import { parseFindingsDoc } from '../../src/cli/findings-doc.js';
 import { shortDescription } from '../../src/cli/sarif.js';
 import { run } from '../helpers/cli.js';
@@ -93,7 +93,7 @@ t.test('sarif from helm, kustomize and plain multi-document files: valid, exact 
     t.match(res.partialFingerprints['pullguardFinding/v1'], /^[0-9a-f]{32}$/);
   }
   t.match(runObj.results[0], {
-    message: { text: /^Deployment shop\/shop: container "shop": image "ghcr\.io\/acme\/Shop:2\.1\.0" is not a valid reference/ },
+    message: { text: /^Deployment shop\/shop: container "shop" \(image "ghcr\.io\/acme\/Shop:2\.1\.0"\): not a valid reference/ },
     locations: [{ logicalLocations: [{ fullyQualifiedName: 'Deployment/shop/shop', kind: 'resource' }] }],
     properties: { template: 'shop/templates/deployment.yaml', container: 'shop', field: 'spec.template.spec.containers[0].image' },
   });

@@ -2,12 +2,13 @@
 // identity lacks (CLOUD_CREDENTIALS_UNAVAILABLE, warn), never "the pull fails"; decided answers
 // (missing repository/tag) stay decided; every short line fits a kubectl Warning.
 import t from 'tap';
-import { registryFinding, SHORT_MAX } from '../../src/checks/registry.js';
+import { registryFinding } from '../../src/checks/registry.js';
+import { SHORT_MAX } from '../../src/findings/build.js';
 import { cloudCredentialFinding } from '../../src/checks/cloud.js';
-import { FINDINGS } from '../../src/checks/codes.js';
+import { FINDINGS } from '../../src/findings/codes.js';
 import { CloudCredentialError, type CloudFailureReason } from '../../src/cloud/types.js';
 import type { RegistryOutcome } from '../../src/registry/outcome.js';
-import type { ImageUse } from '../../src/checks/types.js';
+import type { ImageUse } from '../../src/findings/types.js';
 import { imageRef } from '../helpers/registry.js';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -62,7 +63,7 @@ t.test('cloud credential failures, every reason', async (t) => {
     for (const reason of reasons) {
       const f = cloudCredentialFinding(use(ref.raw), ref, new CloudCredentialError(kind, host, reason, `the cause for ${reason}`, 'do the fix'));
       t.equal(f.code, 'CLOUD_CREDENTIALS_UNAVAILABLE');
-      t.match(f.message, new RegExp(`^container "api" uses image "${ref.raw.replace(/\./g, '\\.')}", which nodes pull with their own credential provider; .*the cause for ${reason}\\. Do the fix\\.$`));
+      t.match(f.message, new RegExp(`^container "api" \\(image "${ref.raw.replace(/\./g, '\\.')}"\\): nodes pull this image with their own credential provider; .*the cause for ${reason}\\. Do the fix\\.$`));
       t.ok(f.short.length <= SHORT_MAX, `${kind}/${reason}: ${f.short}`);
     }
   }

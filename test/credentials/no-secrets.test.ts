@@ -4,11 +4,21 @@
  */
 import t from 'tap';
 import { inspect } from 'node:util';
-import type { ImageUse } from '../../src/checks/types.js';
+import type { ImageUse } from '../../src/findings/types.js';
 import type { ImageReference } from '../../src/reference/types.js';
 import { clusterStateFromObjects } from '../../src/cluster/memory.js';
 import { parseDockerConfigJSON, parseDockercfg } from '../../src/credentials/dockerconfig.js';
-import { resolvePodCredentials, NODE_PROVIDER_PRESETS } from '../../src/credentials/resolve.js';
+import { resolvePodCredentials as resolveFacts, NODE_PROVIDER_PRESETS } from '../../src/credentials/resolve.js';
+
+import { credentialFindings } from '../../src/checks/credential-findings.js';
+
+/** The resolver's facts with the findings the credentials check phrases from them (per image and all). */
+function resolvePodCredentials(...args: Parameters<typeof resolveFacts>) {
+  const r = resolveFacts(...args);
+  const images = r.images.map((i) => ({ ...i, findings: credentialFindings(i) }));
+  return { ...r, images, findings: images.flatMap((i) => i.findings) };
+}
+
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

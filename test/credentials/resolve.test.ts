@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Finding, ImageUse } from '../../src/checks/types.js';
+import type { Finding, ImageUse } from '../../src/findings/types.js';
 import type { ImageReference } from '../../src/reference/types.js';
 import { clusterStateFromObjects } from '../../src/cluster/memory.js';
 import { parseDockerConfigJSON } from '../../src/credentials/dockerconfig.js';
@@ -7,10 +7,20 @@ import {
   NODE_PROVIDER_PRESETS,
   podCredentialContext,
   registryAuthRequirement,
-  resolvePodCredentials,
+  resolvePodCredentials as resolveFacts,
   type PodCredentialContext,
   type ResolveConfig,
 } from '../../src/credentials/resolve.js';
+
+import { credentialFindings } from '../../src/checks/credential-findings.js';
+
+/** The resolver's facts with the findings the credentials check phrases from them (per image and all). */
+function resolvePodCredentials(...args: Parameters<typeof resolveFacts>) {
+  const r = resolveFacts(...args);
+  const images = r.images.map((i) => ({ ...i, findings: credentialFindings(i) }));
+  return { ...r, images, findings: images.flatMap((i) => i.findings) };
+}
+
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const NOW_S = NOW / 1000;
@@ -139,7 +149,7 @@ t.test('PULL_SECRET_NOT_FOUND', async (t) => {
   const r = resolvePodCredentials(ctx({ imagePullSecrets: ['regcred', 'gone', 'regcred'] }), [img('app', 'ghcr.io/acme/app'), img('init', 'ghcr.io/acme/init', 1)], state, baseConfig, NOW);
   t.same(codes(r.images[0]!.findings), ['PULL_SECRET_NOT_FOUND', 'PULL_SECRET_NOT_FOUND'], 'one per missing name, per image');
   const [hint, plain] = r.images[0]!.findings;
-  t.match(hint!.message, /^Container "app" \(image "ghcr\.io\/acme\/app:1\.0"\): imagePullSecrets\[0\] names Secret "regcred", which does not exist in namespace "prod" \(a Secret with that name exists in namespace "staging"; secrets are namespaced/);
+  t.match(hint!.message, /^container "app" \(image "ghcr\.io\/acme\/app:1\.0"\): imagePullSecrets\[0\] names Secret "regcred", which does not exist in namespace "prod" \(a Secret with that name exists in namespace "staging"; secrets are namespaced/);
   t.match(hint!.message, /Create the Secret in namespace "prod"/);
   t.match(hint!.short, /exists in "staging"; secrets are namespaced/);
   t.ok(hint!.short.length <= 100);
@@ -195,7 +205,7 @@ t.test('PULL_SECRET_MALFORMED fails every image of the pod', async (t) => {
   t.same(codes(r.findings), ['PULL_SECRET_MALFORMED', 'PULL_SECRET_MALFORMED']);
   t.same(r.images[0]!.credentials, [], 'the kubelet gets an error, not credentials');
   t.match(r.images[0]!.keyringError, /entry "quay\.io": field "auth" is not valid base64/);
-  t.match(r.findings[1]!.message, /^Container "web" \(image "docker\.io\/library\/nginx:1\.0"\): imagePullSecrets\[1\] names Secret "bad" \(type kubernetes\.io\/dockerconfigjson\), whose data cannot be parsed: entry "quay\.io": field "auth" is not valid base64.*every image pull of this pod/);
+  t.match(r.findings[1]!.message, /^container "web" \(image "docker\.io\/library\/nginx:1\.0"\): imagePullSecrets\[1\] names Secret "bad" \(type kubernetes\.io\/dockerconfigjson\), whose data cannot be parsed: entry "quay\.io": field "auth" is not valid base64.*every image pull of this pod/);
   t.match(r.findings[1]!.message, /Fix its \.dockerconfigjson data/);
   t.ok(r.findings[1]!.short.length <= 100);
 });
@@ -282,7 +292,7 @@ t.test('REGISTRY_AUTH_REQUIRED and node credential providers', async (t) => {
     }
   }
   const ecr = resolvePodCredentials(ctx(), [img('app', ECR)], state, baseConfig, NOW).findings[0]!;
-  t.match(ecr.message, /^Container "app" \(image "123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/team\/app:1\.0"\): "123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com" is an Amazon ECR registry, which always requires authentication, but neither the pod nor ServiceAccount "default" lists imagePullSecrets and no node credential provider is configured for it; the pull fails\./);
+  t.match(ecr.message, /^container "app" \(image "123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/team\/app:1\.0"\): "123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com" is an Amazon ECR registry, which always requires authentication, but neither the pod nor ServiceAccount "default" lists imagePullSecrets and no node credential provider is configured for it; the pull fails\./);
   t.match(ecr.message, /Add a kubernetes\.io\/dockerconfigjson secret with an entry for "123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com" to imagePullSecrets, or give the nodes the ECR credential provider/);
   t.ok(ecr.short.length <= 100, ecr.short);
   const acr = resolvePodCredentials(ctx({ imagePullSecrets: ['gh'] }), [img('app', ACR)], state, baseConfig, NOW).findings[0]!;
@@ -303,8 +313,10 @@ t.test('Docker Hub private repository served by the index.docker.io fallback', a
 t.test('image volumes and init containers are named as such', async (t) => {
   const { state } = clusterStateFromObjects([], { defaultNamespace: 'prod' });
   const r = resolvePodCredentials(ctx(), [{ use: use('models', 'myreg.azurecr.io/m:1.0', 0, 'volumes'), ref: ref('myreg.azurecr.io/m') }], state, baseConfig, NOW);
-  t.match(r.findings[0]!.message, /^Image volume "models" \(image "myreg\.azurecr\.io\/m:1\.0"\)/);
+  t.match(r.findings[0]!.message, /^image volume "models" \(image "myreg\.azurecr\.io\/m:1\.0"\)/);
   t.equal(r.findings[0]!.field, 'spec.volumes[0].image');
+  const init = resolvePodCredentials(ctx(), [{ use: use('setup', 'myreg.azurecr.io/m:1.0', 1, 'initContainers'), ref: ref('myreg.azurecr.io/m') }], state, baseConfig, NOW);
+  t.match(init.findings[0]!.message, /^init container "setup" \(image "myreg\.azurecr\.io\/m:1\.0"\)/);
 });
 
 t.test('podCredentialContext reads a raw pod spec', async (t) => {

@@ -1,8 +1,8 @@
-// docs/findings.md is the one place users look codes up: every code in src/checks/codes.ts must be in
+// docs/findings.md is the one place users look codes up: every code in src/findings/codes.ts must be in
 // its table with the same default action, and the table must not list codes that do not exist.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { FINDINGS, FINDING_CODES } from '../../src/checks/codes.js';
+import { FINDINGS, FINDING_CODES } from '../../src/findings/codes.js';
 
 const doc = readFileSync('docs/findings.md', 'utf8');
 const rows = new Map<string, string>();

@@ -187,7 +187,7 @@ async function e2e(t: Test): Promise<void> {
     t.equal(
       r.stderr,
       `${denial(bad, 'Pod e2e-pod/web')}\n` +
-        '[IMAGE_REFERENCE_INVALID] container "app": image "Nginx:1.25" is not a valid reference: repository name "Nginx" contains uppercase letters; use "nginx:1.25". The kubelet would fail with InvalidImageName.\n',
+        '[IMAGE_REFERENCE_INVALID] container "app" (image "Nginx:1.25"): not a valid reference: repository name "Nginx" contains uppercase letters; the kubelet would fail with InvalidImageName. Use "nginx:1.25".\n',
     );
     const get = await kubectl('-n', 'e2e-pod', 'get', 'pod', 'web');
     t.match(get.stderr, /pods "web" not found/);
@@ -212,7 +212,7 @@ async function e2e(t: Test): Promise<void> {
     t.equal(r.code, 1);
     t.equal(r.stdout, '');
     t.match(r.stderr, denial(bad, 'Deployment e2e-deploy/web'));
-    t.match(r.stderr, /\n\[IMAGE_REFERENCE_INVALID\] container "app": image "nginx:1\.25 " /);
+    t.match(r.stderr, /\n\[IMAGE_REFERENCE_INVALID\] container "app" \(image "nginx:1\.25 "\): /);
 
     const good = await kubectl('-n', 'e2e-deploy', 'apply', '-f', await manifest('good-deploy', deployment('web', 'nginx:1.25')));
     t.equal(good.code, 0, good.stderr);
@@ -226,7 +226,7 @@ async function e2e(t: Test): Promise<void> {
     const r = await kubectl('-n', 'e2e-dryrun', 'apply', '--dry-run=server', '-f', bad);
     t.equal(r.code, 1);
     t.match(r.stderr, denial(bad, 'Deployment e2e-dryrun/api'));
-    t.match(r.stderr, '[IMAGE_REFERENCE_INVALID] container "app": image "ghcr.io/Acme/Api:2.1" is not a valid reference');
+    t.match(r.stderr, '[IMAGE_REFERENCE_INVALID] container "app" (image "ghcr.io/Acme/Api:2.1"): not a valid reference');
 
     const good = await kubectl('-n', 'e2e-dryrun', 'apply', '--dry-run=server', '-f', await manifest('dryrun-good', deployment('api', 'ghcr.io/acme/api:2.1')));
     t.equal(good.code, 0, good.stderr);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import type { Finding } from '../../src/checks/types.js';
+import type { Finding } from '../../src/findings/types.js';
 import type { PodEvent } from '../../src/cluster/pods.js';
 import { parseTarget, selectorString } from '../../src/cluster/pods.js';
 import { CAUSES, classifyAll } from '../../src/explain/classify.js';
@@ -69,7 +69,7 @@ t.test('failing pulls: waiting reasons, events by fieldPath, the sandbox', async
 });
 
 const facts: PodFacts = { namespace: 'shop', name: 'web-1', serviceAccount: 'default', imagePullSecrets: [], owners: [{ kind: 'Deployment', name: 'web' }, { kind: 'ReplicaSet', name: 'web-5d4' }] };
-const finding = (code: Finding['code'], message = 'm'): Finding => ({ code, container: 'app', field: 'spec.containers[0].image', image: 'registry.example/team/app:1.2.9', message, short: message });
+const finding = (code: Finding['code'], message = 'm'): Finding => ({ code, container: 'app', field: 'spec.containers[0].image', image: 'registry.example/team/app:1.2.9', subject: 'container "app"', message, short: message });
 const engine = (findings: Finding[]): EngineView => ({
   findings,
   report: null,

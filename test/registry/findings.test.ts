@@ -1,8 +1,9 @@
 // src/checks/registry.ts: registry outcome + image use → finding (pure).
 import t from 'tap';
-import { registryFinding, SHORT_MAX } from '../../src/checks/registry.js';
-import { FINDINGS, type FindingCode } from '../../src/checks/codes.js';
-import type { ImageUse } from '../../src/checks/types.js';
+import { registryFinding } from '../../src/checks/registry.js';
+import { SHORT_MAX } from '../../src/findings/build.js';
+import { FINDINGS, type FindingCode } from '../../src/findings/codes.js';
+import type { ImageUse } from '../../src/findings/types.js';
 import type { RegistryOutcome } from '../../src/registry/outcome.js';
 import { imageRef } from '../helpers/registry.js';
 
@@ -69,7 +70,7 @@ for (const c of cases) {
     t.equal(f.container, 'api');
     t.equal(f.field, 'spec.containers[0].image');
     t.equal(f.image, 'ghcr.io/acme/api:1.2.O');
-    t.match(f.message, /^container "api" uses image "ghcr\.io\/acme\/api:1\.2\.O": /, 'message names container and image');
+    t.match(f.message, /^container "api" \(image "ghcr\.io\/acme\/api:1\.2\.O"\): /, 'message names container and image');
     t.match(f.message, /\.$/, 'message is a sentence');
     t.ok(f.short.length <= SHORT_MAX, `short is ${f.short.length} chars: ${f.short}`);
     t.notMatch(f.short, /container "api"/, 'short has no container prefix');

@@ -38,7 +38,7 @@ t.test('a malformed image is denied with a message naming container, image, caus
   t.same(body.response.auditAnnotations, { verdict: 'deny', findings: 'IMAGE_REFERENCE_INVALID' });
   const message: string = body.response.status.message;
   t.match(message, /^Deployment webhook-demo\/good-deploy: 1 image problem would stop its pods from starting:\n/);
-  t.match(message, /\[IMAGE_REFERENCE_INVALID\] container "app": image "registry.example.invalid\/Team\/App:1.0"/);
+  t.match(message, /\[IMAGE_REFERENCE_INVALID\] container "app" \(image "registry.example.invalid\/Team\/App:1.0"\): not a valid reference/);
   t.match(message, /uppercase/);
   t.match(message, /registry.example.invalid\/team\/app:1.0/, 'suggests the lowercase name');
 });
@@ -61,7 +61,7 @@ t.test('warn mode admits with one warning line per finding', async (t) => {
   const response = res.json().response;
   t.equal(response.allowed, true);
   t.equal(response.warnings.length, 1);
-  t.match(response.warnings[0], /^IMAGE_REFERENCE_INVALID container "app" \(NGINX\): /);
+  t.match(response.warnings[0], /^IMAGE_REFERENCE_INVALID container "app" \(image "NGINX"\): /);
   t.ok(response.warnings[0].length <= 120, response.warnings[0]);
   t.same(response.auditAnnotations, { verdict: 'warn', findings: 'IMAGE_REFERENCE_INVALID' });
 });
@@ -176,7 +176,7 @@ t.test('objects without a pod spec, containers without image, images that are no
   let res = await app.inject({ method: 'POST', url: '/validate', headers: JSON_HEADERS, payload: noSpec });
   let response = res.json().response;
   t.equal(response.allowed, true, 'no spec: nothing to check, admitted');
-  t.match(response.warnings[0], /^WORKLOAD_UNREADABLE spec.template.spec: no pod spec: spec is missing; nothing was checked$/);
+  t.match(response.warnings[0], /^WORKLOAD_UNREADABLE the pod spec \(spec.template.spec\): no pod spec: spec is missing; nothing was checked$/);
 
   const noImage = structuredClone(base);
   delete noImage.request.object.spec.template.spec.containers[0].image;
@@ -236,7 +236,7 @@ t.test('without cluster data the answer says which pull secrets were not checked
   t.same(res.json().response, {
     uid: review.request.uid,
     allowed: true,
-    warnings: ['PULL_SECRET_UNVERIFIED container "app": pull secret "regcred" not checked: pullguard runs without cluster data (no --kubeconfig, not in a cluster)'],
+    warnings: ['PULL_SECRET_UNVERIFIED container "app" (image "registry.example.invalid/team/app:1.0"): pull secret "regcred" not checked (no cluster data); give pullguard cluster access'],
     auditAnnotations: { verdict: 'warn', findings: 'PULL_SECRET_UNVERIFIED' },
   });
 });

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { actionFor, compileImagePatterns, decide } from '../../src/verdict/policy.js';
-import type { Finding } from '../../src/checks/types.js';
+import type { Finding } from '../../src/findings/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 
 const finding = (code: Finding['code'], extra: Partial<Finding> = {}): Finding => ({
-  code, container: 'app', field: 'spec.containers[0].image', image: 'x', message: 'm', short: 's', ...extra,
+  code, container: 'app', field: 'spec.containers[0].image', image: 'x', subject: 'container "app"', message: 'm', short: 's', ...extra,
 });
 const base = defaultConfig();
 

@@ -36,7 +36,7 @@ t.test('every carrier kind, every image field, with field paths', async (t) => {
         ['initContainers', 'sidecar', `${c.path}.initContainers[1].image`, 'envoy:1'],
         ['containers', 'app', `${c.path}.containers[0].image`, 'nginx:1.25'],
         ['ephemeralContainers', 'debug', `${c.path}.ephemeralContainers[0].image`, 'debian'],
-        ['volumes', 'volume models', `${c.path}.volumes[1].image.reference`, 'ghcr.io/acme/models:v1'],
+        ['volumes', 'models', `${c.path}.volumes[1].image.reference`, 'ghcr.io/acme/models:v1'],
       ],
       c.name,
     );

@@ -1,12 +1,14 @@
 /**
- * The read-only view of cluster objects the checks use. It is built from manifests (src/cluster/memory.ts)
- * or, later, kept current by informers; both go through ClusterStore (src/cluster/store.ts).
+ * The read-only view of cluster objects the credential resolver reads (./resolve.ts). Defined here, by
+ * its user, so the adapters that fill it depend on credentials/ and not the other way round: it is
+ * built from manifests (src/cluster/memory.ts) or kept current by informers; both go through
+ * ClusterStore (src/cluster/store.ts).
  *
  * Secrets are stored reduced: type, data key names, and the kubelet's reading of the pull data (parsed
  * credentials or the parse error) — never raw data. Parsed credentials hold their values in redacting
  * AuthEntry objects, so a StoredSecret is safe to JSON.stringify or log.
  */
-import type { PullSecretStatus } from '../credentials/pullsecret.js';
+import type { PullSecretStatus } from './pullsecret.js';
 
 export interface StoredSecret {
   readonly namespace: string;

@@ -1,15 +1,26 @@
+/**
+ * The shared vocabulary of every check and every report: where an image is used (ImageUse, produced by
+ * src/workload), what is wrong with it (Finding, built only by ./build.ts), and what was found about it.
+ * Pure types; the lowest layer after src/reference.
+ */
 import type { ImageReference } from '../reference/types.js';
 import type { FindingCode } from './codes.js';
+
+/** The pod spec list an image use comes from (core/v1 PodSpec). */
+export type ImageSlot = 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes';
 
 /**
  * One image use inside a pod spec: where it is (for messages) and what it says.
  * Produced by src/workload, consumed by every check.
  */
 export interface ImageUse {
-  /** Container name, or the volume name for image volumes. */
+  /**
+   * The container's name as written, or the volume's name for image volumes; `#N` (its index) when the
+   * entry has no name, '' when the entry is not a container at all (see `problem`).
+   */
   readonly container: string;
   /** Which list it came from. */
-  readonly slot: 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes';
+  readonly slot: ImageSlot;
   /** Field path inside the object (`spec.template.spec.initContainers[1].image`). */
   readonly field: string;
   /** The image string as written (`null` when the field is absent or not a string; see `problem`). */
@@ -18,16 +29,31 @@ export interface ImageUse {
   readonly problem: string | null;
 }
 
+/**
+ * A place a finding is about that is not one image use: the object's pod spec (WORKLOAD_UNREADABLE).
+ */
+export interface PodSpecPlace {
+  readonly slot: 'podSpec';
+  /** Path of the pod spec (`spec.template.spec`). */
+  readonly field: string;
+}
+
 /** A finding: something that would make the kubelet fail to pull, or that could not be verified. */
 export interface Finding {
   readonly code: FindingCode;
+  /** ImageUse.container ('' for a finding about the pod spec). */
   readonly container: string;
   readonly field: string;
   /** The image as written ('' when absent). */
   readonly image: string;
-  /** Full sentence(s): what is wrong and how to fix it. Names the container and image. */
+  /**
+   * How every text names the place, the one way (src/findings/build.ts subjectOf): `container "app"`,
+   * `init container "setup"`, `ephemeral container "debug"`, `image volume "models"`, `the pod spec`.
+   */
+  readonly subject: string;
+  /** Full sentence(s): subject and image, what is wrong, how to fix it. */
   readonly message: string;
-  /** Short form for a kubectl Warning line (cause and fix, no container/image prefix). */
+  /** Short form for a kubectl Warning line (cause and fix, no container/image prefix; ≤ SHORT_MAX). */
   readonly short: string;
   /**
    * Set by a check that knows this occurrence is more or less severe than the code's default (an expired
