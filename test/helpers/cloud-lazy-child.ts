@@ -47,7 +47,7 @@ if (mode === 'offline') {
   writeFileSync(cfg, 'cloud: {ecr: true, acr: true}\nnodeCredentialProviders: ["*.dkr.ecr.*.amazonaws.com", "*.azurecr.io"]\n');
   const manifests = [ECR_IMAGE, ACR_IMAGE]
     .map((image, i) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { containers: [{ name: 'app', image }] } }))
-    .join('\n---\n');
+    .join('\n'); // a JSON stream, as kubectl reads a file that starts with "{" (no YAML '---' between JSON objects)
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (d) => (out += d));
