@@ -5,7 +5,7 @@
  * and restored; the leader stopped. Results are read from each process's /metrics.
  */
 import t, { type Test } from 'tap';
-import { mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -59,9 +59,13 @@ async function scene(t: Test): Promise<void> {
   await ownedObjects(kube, 'shop', web);
   await ownedObjects(kube, 'shop', api);
 
+  // One serving certificate for both replicas (generating an RSA key under a loaded machine takes seconds).
+  let firstCerts: string | undefined;
   const start = async (): Promise<{ serve: ServeChild; metrics: number }> => {
     const metrics = await freePort();
     const certs = await mkdtemp(join(tmpdir(), 'pullguard-audit-certs-'));
+    if (firstCerts) await cp(firstCerts, certs, { recursive: true });
+    else firstCerts = certs;
     const serve = await startServe(t, ['--kubeconfig', kube.kubeconfig, '--namespace', 'pullguard', '-c', config, '--cert-dir', certs, '--metrics-listen', `127.0.0.1:${metrics}`]);
     return { serve, metrics };
   };
