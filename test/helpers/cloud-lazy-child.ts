@@ -47,7 +47,9 @@ if (mode === 'offline') {
   writeFileSync(cfg, 'cloud: {ecr: true, acr: true}\nnodeCredentialProviders: ["*.dkr.ecr.*.amazonaws.com", "*.azurecr.io"]\n');
   const manifests = [ECR_IMAGE, ACR_IMAGE]
     .map((image, i) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { containers: [{ name: 'app', image }] } }))
-    .join('\n'); // a JSON stream, as kubectl reads a file that starts with "{" (no YAML '---' between JSON objects)
+    // One JSON object per line: a stream that starts with "{" is JSON to kubectl (and pullguard), and
+    // `---` between JSON objects is where kubectl would stop reading.
+    .join('\n');
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (d) => (out += d));
