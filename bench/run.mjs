@@ -76,6 +76,8 @@ const HEAP_VARIANTS = option('--heap-variants', 'unlimited;default;--max-semi-sp
  * has the other core to itself.
  */
 const PIN = flag('--pin');
+/** `--heap-rounds N`: load rounds over all heap variants (default 3). */
+const HEAP_ROUNDS = Number(option('--heap-rounds', '3'));
 const TASKSET = '/usr/bin/taskset';
 
 if (!existsSync(MAIN)) {
@@ -348,7 +350,8 @@ try {
   const certDir = join(tmp, 'certs');
   let logLines = 0;
   /** `pullguard serve` as Kubernetes runs it (plus node flags); its decision log is read (and counted) from a pipe. */
-  const startServe = async (nodeFlags, { cgroupProcs, pin = false } = {}) => {
+  /** `gc`: when given, V8's --trace-gc lines on stdout are tallied into it (count and pause ms per kind). */
+  const startServe = async (nodeFlags, { cgroupProcs, pin = false, gc = null } = {}) => {
     const port = await freePort();
     const args = [...nodeFlags, MAIN, 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--metrics-listen', 'off', '--config', join(tmp, 'config.yaml'), ...SERVE_ARGS];
     // taskset execs node (same PID), so /proc readings stay the server's own.
@@ -357,8 +360,22 @@ try {
     const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });
     children.push(child);
     let stderr = '';
+    let partial = '';
     child.stdout.on('data', (chunk) => {
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) logLines++;
+      if (!gc) return;
+      const text = partial + chunk.toString('latin1');
+      const cut = text.lastIndexOf('\n');
+      partial = text.slice(cut + 1);
+      for (const m of text.slice(0, cut).matchAll(/ms: (Scavenge|Mark-Compact|Mark-sweep|Mark-Compact \(reduce\)|Minor Mark-Compact)\b[^\n]*?MB, ([\d.]+) \/ [\d.]+ ms/g)) {
+        if (m[1] === 'Scavenge' || m[1] === 'Minor Mark-Compact') {
+          gc.scavenges++;
+          gc.scavengeMs += Number(m[2]);
+        } else {
+          gc.majors++;
+          gc.majorMs += Number(m[2]);
+        }
+      }
     });
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('exit', (code, signal) => {
@@ -492,10 +509,10 @@ try {
     }
   }
 
-  // Heap settings under the Deployment's memory limit (issue 17 §4): for each variant a fresh `serve`
-  // in its own 256 MiB memory cgroup, FILL images cached through it, then real reviews alternating
-  // with the floor server (same core when --pin), so each variant's rate is read against the floor of
-  // the same minutes.
+  // Heap settings under the Deployment's memory limit (issue 17 §4): every variant gets its own `serve`
+  // (with --trace-gc, read from its stdout) in its own 256 MiB memory cgroup, all started and filled
+  // with FILL cached images first; then rounds of real reviews go to the floor server and to each
+  // variant in turn (same core when --pin), so drift on a shared machine hits every variant alike.
   const heap = [];
   if (ONLY.has('heap')) {
     const tags = Array.from({ length: FILL }, (_, i) => `h${i}`);
@@ -506,18 +523,20 @@ try {
     const heapFloor = PIN ? spawn(TASKSET, ['-c', '0', process.execPath, ...floorArgs], { stdio: ['ignore', 'ignore', 'inherit'] }) : spawn(process.execPath, floorArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(heapFloor);
     await waitHttps(floorPinPort, undefined, '/');
-    await load({ port: floorPinPort, pid: heapFloor.pid, bodies: mixedBodies, duration: 2 });
-    for (const variant of HEAP_VARIANTS) {
-      const unlimited = variant === 'unlimited';
-      const flags = variant === 'default' || unlimited ? [] : variant.split(/\s+/);
-      const cgroup = unlimited ? { reason: 'unlimited' } : memoryCgroup(`pullguard-heap-${process.pid}-${heap.length}`, POD_MEMORY_LIMIT_BYTES);
-      if (!unlimited && !('procs' in cgroup)) {
-        log(`heap: no memory cgroup (${cgroup.reason}); skipping ${variant}`);
-        continue;
-      }
-      log(`heap (${variant}): start, fill ${FILL} images, load …`);
-      const s = await startServe(flags, { ...('procs' in cgroup ? { cgroupProcs: cgroup.procs } : {}), pin: PIN });
-      try {
+    const variants = [];
+    try {
+      for (const variant of HEAP_VARIANTS) {
+        const unlimited = variant === 'unlimited';
+        const flags = variant === 'default' || unlimited ? [] : variant.split(/\s+/);
+        const cgroup = unlimited ? { reason: 'unlimited' } : memoryCgroup(`pullguard-heap-${process.pid}-${variants.length}`, POD_MEMORY_LIMIT_BYTES);
+        if (!unlimited && !('procs' in cgroup)) {
+          log(`heap: no memory cgroup (${cgroup.reason}); skipping ${variant}`);
+          continue;
+        }
+        log(`heap (${variant}): start, fill ${FILL} images …`);
+        const gc = { scavenges: 0, scavengeMs: 0, majors: 0, majorMs: 0 };
+        const s = await startServe(['--trace-gc', ...flags], { ...('procs' in cgroup ? { cgroupProcs: cgroup.procs } : {}), pin: PIN, gc });
+        variants.push({ variant, s, cgroup, gc, runs: [], gcRuns: [] });
         checkAnswer(await post(s.port, JSON.stringify(pod), agent), pod, variant);
         const t1 = Date.now();
         const queue = [];
@@ -531,27 +550,46 @@ try {
             for (let r = queue.shift(); r; r = queue.shift()) checkAnswer(await post(s.port, JSON.stringify(r), agent), r, 'heap fill');
           }),
         );
-        const fillS = (Date.now() - t1) / 1000;
-        const afterFill = procStats(s.pid);
+        variants.at(-1).fillS = (Date.now() - t1) / 1000;
+        variants.at(-1).afterFill = procStats(s.pid);
         await load({ port: s.port, pid: s.pid, bodies: mixedBodies, duration: 2 }); // JIT warm-up
-        const f = [];
-        const p = [];
-        const half = Math.max(1, Math.round(DURATION / 2));
-        for (let round = 0; round < 2; round++) {
-          f.push(await cannon({ port: floorPinPort, pid: heapFloor.pid, bodies: mixedBodies, duration: half }));
-          p.push(await cannon({ port: s.port, pid: s.pid, bodies: mixedBodies, duration: half }));
-        }
-        const pf = summarize(p);
-        const ff = summarize(f);
-        if (pf.errors + pf.non2xx > 0) log(`  !! ${variant}: ${pf.errors} errors, ${pf.non2xx} non-2xx`);
-        heap.push({ variant, fillS, afterFill, p: pf, f: ff, wholePeakMb: foldPeak(s.pid) });
-        log(`  ${variant}: ${int(pf.rps)} req/s vs floor ${int(ff.rps)} (${(pf.rps / ff.rps).toFixed(2)}), p99 ${f2(pf.p99)} ms, ${int(pf.cpuUsPerReq)} µs/req, peak ${f1(foldPeak(s.pid))} MB`);
-      } finally {
-        await s.stop();
-        if ('remove' in cgroup) cgroup.remove();
       }
+      await load({ port: floorPinPort, pid: heapFloor.pid, bodies: mixedBodies, duration: 2 });
+      const floorRuns = [];
+      const half = Math.max(1, Math.round(DURATION / 2));
+      for (let round = 0; round < HEAP_ROUNDS; round++) {
+        log(`heap: round ${round + 1} of ${HEAP_ROUNDS} …`);
+        floorRuns.push(await cannon({ port: floorPinPort, pid: heapFloor.pid, bodies: mixedBodies, duration: half }));
+        for (const v of variants) {
+          const g0 = { ...v.gc };
+          const r = await cannon({ port: v.s.port, pid: v.s.pid, bodies: mixedBodies, duration: half });
+          v.runs.push(r);
+          v.gcRuns.push({ requests: r.requests, scavenges: v.gc.scavenges - g0.scavenges, scavengeMs: v.gc.scavengeMs - g0.scavengeMs, majors: v.gc.majors - g0.majors, majorMs: v.gc.majorMs - g0.majorMs });
+        }
+      }
+      const ff = summarize(floorRuns);
+      for (const v of variants) {
+        const pf = summarize(v.runs);
+        const requests = v.gcRuns.reduce((a, g) => a + g.requests, 0);
+        const sum = (k) => v.gcRuns.reduce((a, g) => a + g[k], 0);
+        if (pf.errors + pf.non2xx > 0) log(`  !! ${v.variant}: ${pf.errors} errors, ${pf.non2xx} non-2xx`);
+        heap.push({
+          variant: v.variant,
+          fillS: v.fillS,
+          afterFill: v.afterFill,
+          p: pf,
+          f: ff,
+          wholePeakMb: foldPeak(v.s.pid),
+          gcPer1k: { scavenges: (sum('scavenges') * 1000) / requests, scavengeMs: (sum('scavengeMs') * 1000) / requests, majors: (sum('majors') * 1000) / requests, majorMs: (sum('majorMs') * 1000) / requests },
+        });
+      }
+    } finally {
+      for (const v of variants) {
+        await v.s.stop();
+        if ('remove' in v.cgroup) v.cgroup.remove();
+      }
+      heapFloor.kill('SIGTERM');
     }
-    heapFloor.kill('SIGTERM');
   }
 
   // Burst: 1,000 concurrent reviews naming an image nobody asked for yet, through the counting proxy.
@@ -658,11 +696,24 @@ try {
   out.push(table(['target (2 cores, cached decisions)', 'measured', 'met'], targets));
   if (heap.length > 0) {
     out.push('');
-    out.push(`heap settings: serve in a 256 MiB memory cgroup (unless "unlimited")${PIN ? ', servers on CPU 0' : ''}, ${FILL.toLocaleString('en-US')} images cached, real reviews, alternating with the floor`);
+    out.push(`heap settings: serve (--trace-gc) in a 256 MiB memory cgroup (unless "unlimited")${PIN ? ', servers on CPU 0' : ''}, ${FILL.toLocaleString('en-US')} images cached, real reviews; ${HEAP_ROUNDS} rounds of ${Math.max(1, Math.round(DURATION / 2))} s per variant, interleaved with the floor`);
     out.push(
       table(
-        ['node flags', 'req/s', 'floor req/s', 'of the floor', 'p50', 'p99', 'p99.9', 'CPU µs/req', 'RSS after fill MB', 'peak RSS MB', 'fill s'],
-        heap.map((h) => [h.variant, int(h.p.rps), int(h.f.rps), (h.p.rps / h.f.rps).toFixed(2), f2(h.p.p50), f2(h.p.p99), f2(h.p.p999), int(h.p.cpuUsPerReq), f1(h.afterFill.rssMb), f1(h.wholePeakMb), h.fillS.toFixed(1)]),
+        ['node flags', 'req/s', 'of the floor', 'p50', 'p99', 'CPU µs/req', 'scavenges /1k req', 'ms /1k req', 'major GCs /1k req', 'ms /1k req', 'RSS after fill MB', 'peak RSS MB'],
+        heap.map((h) => [
+          h.variant,
+          int(h.p.rps),
+          `${(h.p.rps / h.f.rps).toFixed(2)} (floor ${int(h.f.rps)})`,
+          f2(h.p.p50),
+          f2(h.p.p99),
+          int(h.p.cpuUsPerReq),
+          f1(h.gcPer1k.scavenges),
+          f1(h.gcPer1k.scavengeMs),
+          f2(h.gcPer1k.majors),
+          f1(h.gcPer1k.majorMs),
+          f1(h.afterFill.rssMb),
+          f1(h.wholePeakMb),
+        ]),
       ),
     );
   }

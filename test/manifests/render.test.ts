@@ -217,7 +217,11 @@ if (problem !== null) {
     // What it runs.
     t.match(c['image'], /^ghcr\.io\/pullguard\/pullguard:\d+\.\d+\.\d+$/);
     t.strictSame(c['args'], ['serve', '--listen', '0.0.0.0:8443', '--cert-dir', '/etc/pullguard/certs', '--config', '/etc/pullguard/config/config.yaml']);
-    t.strictSame(c['env'], [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }]);
+    t.strictSame(c['env'], [
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      // V8's young generation for the 256Mi limit (docs/performance.md, "Heap settings under the memory limit").
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=16' },
+    ]);
     const port = (name: unknown) => (typeof name === 'number' ? name : (c['ports'] as Obj[]).find((p) => p['name'] === name)?.['containerPort']);
     t.equal(port('https'), 8443);
     t.match(c['readinessProbe'], { httpGet: { scheme: 'HTTPS', path: '/readyz' } });
