@@ -19,16 +19,17 @@ import { IN_CLUSTER, loadClusterConnection } from '../cluster/kubeconfig.js';
 import { loadPullObjects } from '../cluster/pull-objects.js';
 import { listEach, objectPath, WORKLOAD_RESOURCES, type WorkloadResource } from '../cluster/resources.js';
 import { ClusterStore } from '../cluster/store.js';
-import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { readDockerConfig } from './credentials.js';
 import { InputError } from './inputs.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import { checkOutputFile, OUTPUTS, OutputFileError, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
+import { checkOutputFile, OUTPUTS, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
 import { buildReport, FAIL_ON, objectEntry, reportFails, summaryLine, type FailOn, type Report } from './report.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
+import { knownFailure } from './failures.js';
 
 export const AUDIT_HELP = `Usage: pullguard audit [options]
 
@@ -168,19 +169,6 @@ export async function readInventory(
   return { inventory, served, problems };
 }
 
-function knownFailure(err: unknown, io: Io): number | null {
-  if (err instanceof UsageError || err instanceof InputError || err instanceof ConfigError || err instanceof OutputFileError) {
-    io.stderr.write(`pullguard audit: ${err.message}\n`);
-    if (err instanceof UsageError) io.stderr.write('Run "pullguard audit --help" for usage.\n');
-    return EXIT.USAGE;
-  }
-  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr.write(`pullguard audit: ${(err as Error).message}\nRun "pullguard audit --help" for usage.\n`);
-    return EXIT.USAGE;
-  }
-  return null;
-}
-
 export async function runAudit(argv: string[], io: Io): Promise<number> {
   let options: AuditOptions | 'help';
   let config: Config;
@@ -252,7 +240,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
         '\n',
     );
   } catch (err) {
-    const code = knownFailure(err, io);
+    const code = knownFailure('audit', err, io);
     if (code !== null) return code;
     throw err;
   } finally {
@@ -267,7 +255,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     try {
       await writeOutputFile(options.outputFile, rendered);
     } catch (err) {
-      const code = knownFailure(err, io);
+      const code = knownFailure('audit', err, io);
       if (code !== null) return code;
       throw err;
     }

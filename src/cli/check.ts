@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { review, type EngineDeps } from '../checks/engine.js';
-import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
 import { carrierFor } from '../workload/carriers.js';
 import { groupOf, imageFields, OPAQUE_KINDS } from '../workload/extract.js';
@@ -13,7 +13,7 @@ import { parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
-import { DEFAULT_EXCLUDES, InputError, MANIFEST_EXTENSIONS, readInputs } from './inputs.js';
+import { DEFAULT_EXCLUDES, MANIFEST_EXTENSIONS, readInputs } from './inputs.js';
 import {
   buildReport,
   EMPTY_INPUT,
@@ -32,8 +32,9 @@ import {
 } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { helmTemplates } from './helm.js';
-import { checkOutputFile, OUTPUTS, OutputFileError, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
+import { checkOutputFile, OUTPUTS, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
+import { knownFailure } from './failures.js';
 
 export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]
 
@@ -273,19 +274,6 @@ function identity(o: Record<string, unknown>, defaultNamespace: string): { names
   };
 }
 
-function knownFailure(err: unknown, io: Io): number | null {
-  if (err instanceof UsageError || err instanceof InputError || err instanceof ConfigError || err instanceof OutputFileError) {
-    io.stderr.write(`pullguard check: ${err.message}\n`);
-    if (err instanceof UsageError) io.stderr.write('Run "pullguard check --help" for usage.\n');
-    return EXIT.USAGE;
-  }
-  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr.write(`pullguard check: ${(err as Error).message}\nRun "pullguard check --help" for usage.\n`);
-    return EXIT.USAGE;
-  }
-  return null;
-}
-
 export async function runCheck(argv: string[], io: Io): Promise<number> {
   let options: CheckOptions | 'help';
   let config: Config;
@@ -350,7 +338,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
       unavailableReason: 'the checked manifests hold no Secrets or ServiceAccounts; add them or pass --kubeconfig',
     });
   } catch (err) {
-    const code = knownFailure(err, io);
+    const code = knownFailure('check', err, io);
     if (code !== null) return code;
     throw err;
   }
@@ -375,7 +363,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     try {
       await writeOutputFile(options.outputFile, rendered);
     } catch (err) {
-      const code = knownFailure(err, io);
+      const code = knownFailure('check', err, io);
       if (code !== null) return code;
       throw err;
     }
