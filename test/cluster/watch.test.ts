@@ -125,7 +125,7 @@ if (reason !== null) {
       t.equal(response.allowed, true);
       t.same(response.auditAnnotations, { verdict: 'warn', findings: 'PULL_SECRET_NOT_FOUND' });
       t.equal(response.warnings.length, 1, 'the SA\'s missing secret "gone" is reported; "sa-cred" is used');
-      t.match(response.warnings[0], /^PULL_SECRET_NOT_FOUND container "app"( \(ghcr\.io\/acme\/app:1\.0\))?: pull secret "gone" not found/);
+      t.match(response.warnings[0], /^PULL_SECRET_NOT_FOUND container "app" \(image "ghcr\.io\/acme\/app:1\.0"\): pull secret "gone" not found/);
     });
 
     await t.test('Namespace mode labels are followed', async (t) => {
