@@ -199,7 +199,7 @@ async function e2e(t: Test): Promise<void> {
     t.match(
       r.stderr,
       `Error from server (Forbidden): error when creating "${bad}": admission webhook "${WEBHOOK}" denied the request: Rollout e2e-cr/web: 1 image problem would stop its pods from starting:\n` +
-        '[IMAGE_REFERENCE_INVALID] container "web": image "ghcr.io/Acme/Web:2.1" is not a valid reference',
+        '[IMAGE_REFERENCE_INVALID] container "web" (image "ghcr.io/Acme/Web:2.1"): not a valid reference',
     );
     t.match((await kubectl('-n', 'e2e-cr', 'get', 'rollout', 'web')).stderr, /rollouts\.argoproj\.io "web" not found/);
 
@@ -214,14 +214,14 @@ async function e2e(t: Test): Promise<void> {
     const changed = await kubectl('-n', 'e2e-cr', 'patch', 'rollout', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"ghcr.io/acme/web:2.2 "}]');
     t.equal(changed.code, 1);
     t.match(changed.stderr, `denied the request: Rollout e2e-cr/web`);
-    t.match(changed.stderr, 'container "web": image "ghcr.io/acme/web:2.2 "');
+    t.match(changed.stderr, 'container "web" (image "ghcr.io/acme/web:2.2 "): not a valid reference');
   });
 
   await t.test("the user's own kind, described under carriers: and in the rules, is checked too", async (t) => {
     const bad = await manifest('bad-buildjob', buildJob('nightly', 'registry.example.com/CI/packager:2'));
     const r = await kubectl('-n', 'e2e-cr', 'apply', '-f', bad);
     t.equal(r.code, 1);
-    t.match(r.stderr, `denied the request: BuildJob e2e-cr/nightly: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] container "package": image "registry.example.com/CI/packager:2"`);
+    t.match(r.stderr, `denied the request: BuildJob e2e-cr/nightly: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] container "package" (image "registry.example.com/CI/packager:2"): not a valid reference`);
     const good = await kubectl('-n', 'e2e-cr', 'apply', '-f', await manifest('good-buildjob', buildJob('nightly', 'registry.example.com/ci/packager:2')));
     t.equal(good.code, 0, good.stderr);
     t.equal(good.stdout, 'buildjob.ci.example.com/nightly created\n');
