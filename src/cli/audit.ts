@@ -25,11 +25,11 @@ import type { RegistryChecker } from '../registry/checker.js';
 import { readDockerConfig } from './credentials.js';
 import { InputError } from './inputs.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import { checkOutputFile, OUTPUTS, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
+import { checkOutputFile, OUTPUTS, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
-import { buildReport, FAIL_ON, objectEntry, reportFails, summaryLine, type FailOn, type Report } from './report.js';
+import { buildReport, FAIL_ON, objectEntry, reportFails, type FailOn, type Report } from './report.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
-import { knownFailure } from './failures.js';
+import { deliverReport, knownFailure } from './failures.js';
 
 export const AUDIT_HELP = `Usage: pullguard audit [options]
 
@@ -248,20 +248,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     await registry?.close();
     await client?.close();
   }
-  const toFile = options.outputFile !== undefined;
-  const color = !toFile && io.stdoutIsTTY && !io.env['NO_COLOR'];
-  const rendered = await renderReport(report, options.output, { color, failOn: options.failOn, cwd: process.cwd() });
-  if (options.outputFile !== undefined) {
-    try {
-      await writeOutputFile(options.outputFile, rendered);
-    } catch (err) {
-      const code = knownFailure('audit', err, io);
-      if (code !== null) return code;
-      throw err;
-    }
-    io.stderr.write(`pullguard audit: ${summaryLine(report)}; report written to ${options.outputFile}\n`);
-  } else {
-    io.stdout.write(rendered);
-  }
+  const failed = await deliverReport('audit', report, options, io);
+  if (failed !== null) return failed;
   return reportFails(report, options.failOn) ? EXIT.DENIED : EXIT.OK;
 }

@@ -21,7 +21,6 @@ import {
   objectEntry,
   problemSource,
   reportFails,
-  summaryLine,
   type DocumentNoteEntry,
   type FailOn,
   type InputProblemEntry,
@@ -32,9 +31,9 @@ import {
 } from './report.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { helmTemplates } from './helm.js';
-import { checkOutputFile, OUTPUTS, renderReport, writeOutputFile, type OutputFormat } from './outputs.js';
+import { checkOutputFile, OUTPUTS, type OutputFormat } from './outputs.js';
 import { progress } from './progress.js';
-import { knownFailure } from './failures.js';
+import { deliverReport, knownFailure } from './failures.js';
 
 export const CHECK_HELP = `Usage: pullguard check [PATH... | -] [options]
 
@@ -356,22 +355,8 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     bar.end();
     await registry?.close();
   }
-  const toFile = options.outputFile !== undefined;
-  const color = !toFile && io.stdoutIsTTY && !io.env['NO_COLOR'];
-  const rendered = await renderReport(report, options.output, { color, failOn: options.failOn, cwd: process.cwd() });
-  if (options.outputFile !== undefined) {
-    try {
-      await writeOutputFile(options.outputFile, rendered);
-    } catch (err) {
-      const code = knownFailure('check', err, io);
-      if (code !== null) return code;
-      throw err;
-    }
-    // The file holds the report; the job log still gets its one-line result.
-    io.stderr.write(`pullguard check: ${summaryLine(report)}; report written to ${options.outputFile}\n`);
-  } else {
-    io.stdout.write(rendered);
-  }
+  const failed = await deliverReport('check', report, options, io);
+  if (failed !== null) return failed;
   // Something could not be read: the report covers everything else, and the run still fails with 2.
   if (report.input.problems.length > 0) return EXIT.USAGE;
   return reportFails(report, options.failOn) ? EXIT.DENIED : EXIT.OK;
