@@ -33,7 +33,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { ImageUse } from '../findings/types.js';
-import type { PodNote, PodReading } from './carriers.js';
+import type { PodNote, PodReading } from './reading.js';
 import { valueAt } from './paths.js';
 
 type Json = Record<string, unknown>;

@@ -27,9 +27,12 @@
  */
 import type { ImageUse } from '../findings/types.js';
 import { ARGO_CONTAINER_PATHS, argoReferenceNotes, argoTemplatePod } from './argo.js';
+import type { PodNote, PodReading } from './reading.js';
 import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
+
+export type { PodNote, PodReading } from './reading.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,23 +50,6 @@ export interface ContainerSite {
  * os), as the project's controller would set them on the pod it makes from the object at `at`.
  */
 export type PodContext = (object: Json, at: readonly (string | number)[]) => Json;
-
-/** Something about a pod that is not a finding: what was not read there, and why. */
-export interface PodNote {
-  /** Field the note is about (`spec.templates[2].podSpecPatch`). */
-  readonly field: string;
-  readonly message: string;
-}
-
-/** A pod-like object as its controller turns it into a pod, when that is more than reading its entries. */
-export interface PodReading {
-  readonly uses: readonly ImageUse[];
-  /** The pod-level fields that decide pulls (as PodContext gives them). */
-  readonly podSpec: Json;
-  /** Image fields read but replaced before the pod is made (Argo: an image a podSpecPatch overrides). */
-  readonly replaced: readonly string[];
-  readonly notes: readonly PodNote[];
-}
 
 /**
  * Reads the pod-like object at `at` the way its controller builds the pod (Argo: templateDefaults
