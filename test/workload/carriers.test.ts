@@ -146,7 +146,7 @@ const FIXTURES: { file: string; uses: Use[] }[] = [
   {
     file: 'tekton-stepaction.yaml',
     uses: [
-      { kind: 'StepAction', name: 'step-action', container: "spec.image", slot: 'containers', field: 'spec.image', image: "mirror.gcr.io/alpine@sha256:25109184c71bdad752c8312a8623239686a9a2071e8825f20acb8f2198c3f659", line: 8 },
+      { kind: 'StepAction', name: 'step-action', container: "step-action", slot: 'containers', field: 'spec.image', image: "mirror.gcr.io/alpine@sha256:25109184c71bdad752c8312a8623239686a9a2071e8825f20acb8f2198c3f659", line: 8 },
     ],
   },
   {
