@@ -11,6 +11,7 @@
  *   pullguard_audit_cycle_duration_seconds, pullguard_audit_last_cycle_timestamp_seconds
  *   pullguard_audit_leader (1 on the replica that audits)
  *   pullguard_registry_lookups_by_reason_total{reason="admission|audit",registry}
+ *   pullguard_audit_admission_yields_total, pullguard_audit_admission_yield_seconds_total (the gate)
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuditResult, CycleStats } from './auditor.js';
@@ -27,6 +28,8 @@ export interface AuditMetrics {
   setLeader(leading: boolean): void;
   /** A registry lookup was made, for `reason`. */
   lookup(reason: 'admission' | 'audit', registry: string): void;
+  /** An audit lookup waited `waitedMs` for admission lookups to finish (src/audit/lookup.ts AdmissionGate). */
+  yielded(waitedMs: number): void;
 }
 
 /** Registry hosts come from workloads: distinct label values are capped (as src/registry/metrics.ts does). */
@@ -101,8 +104,14 @@ export function createAuditMetrics(register: Registry, opts: { readonly results:
     labelNames: ['reason', 'registry'] as const,
     registers: [register],
   });
+  const yields = new Counter({ name: 'pullguard_audit_admission_yields_total', help: 'Audit registry lookups that waited for admission lookups in flight to finish.', registers: [register] });
+  const yieldSeconds = new Counter({ name: 'pullguard_audit_admission_yield_seconds_total', help: 'Time audit registry lookups spent waiting for admission lookups to finish.', registers: [register] });
   const seen = new Set<string>();
   return {
+    yielded(waitedMs) {
+      yields.inc();
+      yieldSeconds.inc(waitedMs / 1000);
+    },
     cycleEnded(stats) {
       duration.set(stats.durationMs / 1000);
       last.set((stats.startedAt + stats.durationMs) / 1000);
