@@ -9,14 +9,12 @@
  * reads (Pods, ReplicaSets, Jobs, TaskRuns …) are represented by that controller
  * (src/audit/inventory.ts), so each problem is reported once, under the object the user applied.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditRecords } from '../audit/run.js';
 import { Inventory, type WorkloadRecord, reduceWorkload } from '../audit/inventory.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { KubeClient } from '../cluster/client.js';
-import { IN_CLUSTER, loadClusterConnection } from '../cluster/kubeconfig.js';
+import { describeSource, kubeconfigSource, loadClusterConnection } from '../cluster/kubeconfig.js';
 import { loadPullObjects } from '../cluster/pull-objects.js';
 import { auditedResources, describeSkipped, discoverServed, listEach, objectPath, type ServedResource, type SkippedKind } from '../cluster/resources.js';
 import type { CarrierConfig } from '../workload/carriers.js';
@@ -51,7 +49,8 @@ Deployment; a Pod of an Argo Rollout's ReplicaSet is the Rollout).
 Options:
   -n, --namespace NS      audit one namespace
   -A, --all-namespaces    audit every namespace (the default)
-      --kubeconfig FILE   cluster access (default: $KUBECONFIG, else ~/.kube/config;
+      --kubeconfig FILE   cluster access (default: the files in $KUBECONFIG merged as
+                          kubectl merges them, else ~/.kube/config; with neither,
                           inside a Pod, its ServiceAccount)
   -o, --output FORMAT     text (default), json (the report format in the README),
                           sarif or junit, as for "pullguard check"
@@ -128,15 +127,6 @@ function parseAuditArgs(argv: string[]): AuditOptions | 'help' {
   };
 }
 
-/** kubectl's choice of kubeconfig: --kubeconfig, the first file in $KUBECONFIG, ~/.kube/config; in a Pod, its ServiceAccount. */
-export function kubeconfigSource(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  if (flag) return flag;
-  const first = (env['KUBECONFIG'] ?? '').split(':').find((p) => p !== '');
-  if (first) return first;
-  if (env['KUBERNETES_SERVICE_HOST']) return IN_CLUSTER;
-  return join(env['HOME'] ?? homedir(), '.kube', 'config');
-}
-
 /** Where an audited object is, as the report's `file`: its API path under a `cluster:` scheme. */
 export function clusterLocation(resource: ServedResource, record: Pick<WorkloadRecord, 'namespace' | 'name'>): string {
   return `cluster:${objectPath(resource, resource.version, record.namespace, record.name)}`;
@@ -202,7 +192,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     try {
       client = new KubeClient(await loadClusterConnection(source, io.env));
     } catch (err) {
-      throw new InputError(`kubeconfig ${source}: ${(err as Error).message}`);
+      throw new InputError(`kubeconfig ${describeSource(source)}: ${(err as Error).message}`);
     }
     let listed = 0;
     let read: ClusterInventory;

@@ -5,11 +5,10 @@
  *
  * Exit 0 when nothing is failing, 1 when failing pulls were explained, 2 on usage or access errors.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { evaluate } from '../checks/engine.js';
 import { KubeApiError, KubeClient, listAll } from '../cluster/client.js';
-import { defaultKubeconfigPath, KubeconfigError, loadClusterConnection } from '../cluster/kubeconfig.js';
+import { describeSource, KubeconfigError, kubeconfigSource, loadClusterConnection } from '../cluster/kubeconfig.js';
 import { ClusterStore } from '../cluster/store.js';
 import { getNode, listPods, parseTarget, podEvents, podsOfTarget, TargetError, targetResources, type Target } from '../cluster/pods.js';
 import { PULL_SECRET_TYPES } from '../cluster/watch.js';
@@ -43,7 +42,7 @@ Options:
   -n, --namespace NS      namespace (default: the context's namespace, else default)
   -A, --all-namespaces    look at pods in every namespace
   -l, --selector SEL      only pods matching this label selector (key=value,key in (a,b),!key)
-      --kubeconfig FILE   kubeconfig (default: $KUBECONFIG's first existing file, else ~/.kube/config)
+      --kubeconfig FILE   kubeconfig (default: the files in $KUBECONFIG merged as kubectl does, else ~/.kube/config)
       --context NAME      kubeconfig context to use instead of the current one
   -o, --output FORMAT     text (default) or json
   -c, --config FILE       pullguard configuration (registries' CA files, node credential providers,
@@ -188,13 +187,12 @@ export async function runExplain(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
-  const kubeconfig = options.kubeconfig ?? defaultKubeconfigPath(io.env, existsSync);
-  if (!kubeconfig) return fail(io, 'no kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config');
+  const kubeconfig = kubeconfigSource(options.kubeconfig, io.env);
   let client: KubeClient;
   try {
     client = new KubeClient(await loadClusterConnection(kubeconfig, io.env, options.context !== undefined ? { context: options.context } : {}));
   } catch (err) {
-    if (err instanceof KubeconfigError) return fail(io, `${kubeconfig}: ${err.message}`);
+    if (err instanceof KubeconfigError) return fail(io, `kubeconfig ${describeSource(kubeconfig)}: ${err.message}`);
     throw err;
   }
   let registry: RegistryChecker | null = null;

@@ -13,8 +13,9 @@
 import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
-import { dirname, isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 /** The `source` that selects the Pod's own ServiceAccount instead of a kubeconfig file. */
 export const IN_CLUSTER = 'in-cluster';
@@ -84,31 +85,49 @@ export interface LoadOptions {
 }
 
 /**
- * A connection description from `source`: a kubeconfig file path, or 'in-cluster'. Throws
- * KubeconfigError with a specific message for every bad input.
+ * A connection description from `source`: a kubeconfig file path, a precedence list of kubeconfig files
+ * ($KUBECONFIG, merged as kubectl merges them), or 'in-cluster'. Throws KubeconfigError with a specific
+ * message for every bad input.
  */
 export async function loadClusterConnection(
-  source: string,
+  source: string | readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
   opts: LoadOptions = {},
 ): Promise<ClusterConnection> {
   const now = opts.now ?? Date.now;
   if (source === IN_CLUSTER) return inCluster(env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, now);
-  return fromKubeconfig(source, now, opts.context);
+  if (typeof source === 'string') return fromKubeconfig([await readKubeconfig(source, 'explicit')], now, opts.context);
+  const files: LoadedKubeconfig[] = [];
+  for (const file of source) {
+    const loaded = await readKubeconfig(file, 'precedence');
+    if (loaded) files.push(loaded);
+  }
+  if (files.length === 0) {
+    // client-go falls back to the Pod's ServiceAccount when no file gives a configuration
+    // (clientcmd client_config.go DeferredLoadingClientConfig.ClientConfig, then InClusterConfig).
+    if (env['KUBERNETES_SERVICE_HOST'] && env['KUBERNETES_SERVICE_PORT']) return inCluster(env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, now);
+    throw new KubeconfigError(`no configuration has been provided: ${source.length === 1 ? `${source[0]} does not exist` : `none of ${source.join(', ')} exists`}`);
+  }
+  return fromKubeconfig(files, now, opts.context);
 }
 
 /**
- * The kubeconfig kubectl would read without --kubeconfig: the first file of $KUBECONFIG that exists
- * (kubectl merges them all; pullguard reads one and says which), else ~/.kube/config; null when none exists.
+ * What kubectl reads without a context of its own (client-go clientcmd loader.go
+ * NewDefaultClientConfigLoadingRules): --kubeconfig, one file that must exist; else every file listed in
+ * $KUBECONFIG (deduplicated, empty entries dropped, missing files skipped), merged; else
+ * ~/.kube/config; with none of them, the Pod's own ServiceAccount.
  */
-export function defaultKubeconfigPath(env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean): string | null {
-  const list = (env['KUBECONFIG'] ?? '').split(':').filter((p) => p !== '');
-  for (const p of list) if (exists(p)) return p;
-  if (list.length > 0) return null;
-  const home = env['HOME'];
-  if (!home) return null;
-  const p = join(home, '.kube', 'config');
-  return exists(p) ? p : null;
+export function kubeconfigSource(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string | readonly string[] {
+  if (flag !== undefined && flag !== '') return flag;
+  const list = [...new Set((env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== ''))];
+  if (list.length > 0) return list;
+  const home = env['HOME'] ?? homedir();
+  return [join(home, '.kube', 'config')];
+}
+
+/** A source as one line for messages: the file, or the files joined as in $KUBECONFIG. */
+export function describeSource(source: string | readonly string[]): string {
+  return typeof source === 'string' ? source : source.join(delimiter);
 }
 
 // --- in-cluster ------------------------------------------------------------------------------------
@@ -132,12 +151,30 @@ async function inCluster(env: Readonly<Record<string, string | undefined>>, dir:
   const ca = pemCertificate(await readText(caFile, 'the service account CA'), `the service account CA ${caFile}`);
   const token = new FileToken(tokenFile, 'the service account token', now);
   await token.get();
+  const namespace = await podNamespace(env, dir);
   return {
     server,
+    ...(namespace ? { namespace } : {}),
     tls: { ca, rejectUnauthorized: true },
     auth: 'token-file',
     headers: async () => ({ authorization: `Bearer ${await token.get()}` }),
   };
+}
+
+/**
+ * The Pod's own namespace, kubectl's default namespace in a Pod (client-go clientcmd
+ * client_config.go inClusterClientConfig.Namespace): $POD_NAMESPACE, else the ServiceAccount's
+ * namespace file; absent when neither says.
+ */
+async function podNamespace(env: Readonly<Record<string, string | undefined>>, dir: string): Promise<string | undefined> {
+  const fromEnv = env['POD_NAMESPACE'];
+  if (fromEnv) return fromEnv;
+  try {
+    const text = (await readFile(join(dir, 'namespace'), 'utf8')).trim();
+    return text === '' ? undefined : text;
+  } catch {
+    return undefined;
+  }
 }
 
 // --- kubeconfig ------------------------------------------------------------------------------------
@@ -148,19 +185,71 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-async function fromKubeconfig(file: string, now: () => number, contextOverride?: string): Promise<ClusterConnection> {
-  const text = await readText(file, 'the kubeconfig');
+/** One kubeconfig file, parsed: the mapping and where it came from (relative paths resolve against it). */
+interface LoadedKubeconfig {
+  readonly file: string;
+  readonly doc: Obj;
+}
+
+/**
+ * Reads one kubeconfig. In a precedence list a missing file is skipped (null), as client-go skips it;
+ * an explicit file must exist. Any other problem is an error naming the file when it is one of several.
+ */
+async function readKubeconfig(file: string, how: 'explicit'): Promise<LoadedKubeconfig>;
+async function readKubeconfig(file: string, how: 'precedence'): Promise<LoadedKubeconfig | null>;
+async function readKubeconfig(file: string, how: 'explicit' | 'precedence'): Promise<LoadedKubeconfig | null> {
+  // client-go wording for a file of the list that fails: error loading config file "F": …
+  const named = (message: string) => (how === 'precedence' ? `error loading config file "${file}": ${message}` : message);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' && how === 'precedence') return null;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+    throw new KubeconfigError(named(`cannot read: ${why}`));
+  }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new KubeconfigError(`not YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new KubeconfigError(named(`not YAML: ${(err as Error).message.split('\n')[0]}`));
   }
-  if (doc === null || doc === undefined) throw new KubeconfigError('not a kubeconfig: the file is empty');
-  if (!isObj(doc)) throw new KubeconfigError('not a kubeconfig: expected a mapping with clusters, users, contexts and current-context');
-  const currentContext = contextOverride ?? optString(doc, 'current-context', 'the kubeconfig');
+  // client-go clientcmd.Load: an empty file is an empty configuration; in a list it adds nothing.
+  if (doc === null || doc === undefined) {
+    if (how === 'precedence') return { file, doc: {} };
+    throw new KubeconfigError('not a kubeconfig: the file is empty');
+  }
+  if (!isObj(doc)) throw new KubeconfigError(named('not a kubeconfig: expected a mapping with clusters, users, contexts and current-context'));
+  for (const list of ['clusters', 'users', 'contexts']) {
+    const entries = doc[list];
+    if (entries !== undefined && entries !== null && !Array.isArray(entries)) throw new KubeconfigError(named(`${list} must be a list`));
+  }
+  return { file, doc };
+}
+
+/**
+ * The merged view of several kubeconfigs, by client-go's rules (clientcmd loader.go Load): the first file
+ * to define a cluster, user or context by a name wins whole (later entries of that name are ignored,
+ * even for fields the first lacks); the first file that sets current-context wins.
+ */
+function pick(files: readonly LoadedKubeconfig[], list: string, field: string, name: string): { readonly value: Obj; readonly file: string } | null {
+  for (const { file, doc } of files) {
+    const value = named(doc, list, field, name);
+    if (value) return { value, file };
+  }
+  return null;
+}
+
+async function fromKubeconfig(files: readonly LoadedKubeconfig[], now: () => number, contextOverride?: string): Promise<ClusterConnection> {
+  let fileCurrent: string | undefined;
+  for (const { doc } of files) {
+    fileCurrent = optString(doc, 'current-context', 'the kubeconfig');
+    if (fileCurrent) break;
+  }
+  const currentContext = contextOverride ?? fileCurrent;
   if (!currentContext) throw new KubeconfigError('current-context is not set');
-  const context = named(doc, 'contexts', 'context', currentContext);
+  const context = pick(files, 'contexts', 'context', currentContext)?.value;
   if (!context) {
     // Wording of client-go clientcmd client_config.go for --context.
     throw new KubeconfigError(contextOverride !== undefined ? `context was not found for specified context: ${contextOverride}` : `context "${currentContext}" (the current-context) was not found`);
@@ -173,14 +262,18 @@ async function fromKubeconfig(file: string, now: () => number, contextOverride?:
   if (!clusterName) throw new KubeconfigError(`cluster was not specified for context "${currentContext}"`);
   const userName = optString(context, 'user', where);
   if (!userName) throw new KubeconfigError(`user was not specified for context "${currentContext}"`);
-  const cluster = named(doc, 'clusters', 'cluster', clusterName);
-  if (!cluster) throw new KubeconfigError(`cluster "${clusterName}" was not found for context "${currentContext}"`);
-  const user = named(doc, 'users', 'user', userName);
-  if (!user) throw new KubeconfigError(`user "${userName}" was not found for context "${currentContext}"`);
+  const clusterEntry = pick(files, 'clusters', 'cluster', clusterName);
+  if (!clusterEntry) throw new KubeconfigError(`cluster "${clusterName}" was not found for context "${currentContext}"`);
+  const userEntry = pick(files, 'users', 'user', userName);
+  if (!userEntry) throw new KubeconfigError(`user "${userName}" was not found for context "${currentContext}"`);
+  const cluster = clusterEntry.value;
+  const user = userEntry.value;
 
-  // client-go loader.go ResolveLocalPaths: relative file names are relative to the kubeconfig's directory.
-  const base = dirname(file);
-  const resolvePath = (p: string) => (isAbsolute(p) ? p : join(base, p));
+  // client-go loader.go ResolveLocalPaths: relative file names are relative to the directory of the
+  // kubeconfig that defined the cluster or user (its LocationOfOrigin).
+  const relativeTo = (file: string) => (p: string) => (isAbsolute(p) ? p : join(dirname(file), p));
+  const clusterPath = relativeTo(clusterEntry.file);
+  const resolvePath = relativeTo(userEntry.file);
 
   // --- cluster
   const cw = `cluster "${clusterName}"`;
@@ -198,7 +291,7 @@ async function fromKubeconfig(file: string, now: () => number, contextOverride?:
   if (optString(cluster, 'proxy-url', cw)) throw new KubeconfigError(`proxy-url of cluster "${clusterName}" is not supported`);
   const insecure = optBool(cluster, 'insecure-skip-tls-verify', cw);
   const servername = optString(cluster, 'tls-server-name', cw);
-  const ca = await material(cluster, 'certificate-authority', cw, resolvePath, pemCertificate);
+  const ca = await material(cluster, 'certificate-authority', cw, clusterPath, pemCertificate);
   // client-go transport.go TLSConfigFor refuses this combination.
   if (ca && insecure) {
     throw new KubeconfigError(`cluster "${clusterName}": specifying a root certificates file with the insecure flag is not allowed`);
@@ -251,7 +344,10 @@ async function fromKubeconfig(file: string, now: () => number, contextOverride?:
   };
 
   if (exec !== undefined || authProvider !== undefined) {
-    const headers = await pluginHeaders(file, currentContext, cert);
+    const headers = await pluginHeaders(
+      { currentContext, context, clusterName, cluster: resolvedPaths(cluster, ['certificate-authority'], clusterPath), userName, user: resolvedUser(user, resolvePath) },
+      cert,
+    );
     return {
       server,
       tls,
@@ -371,8 +467,7 @@ async function readText(path: string, what: string): Promise<string> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-    // The kubeconfig itself is named by the caller (`--kubeconfig FILE: …`).
-    throw new KubeconfigError(what === 'the kubeconfig' ? `cannot read: ${why}` : `cannot read ${what}${what.includes(path) ? '' : ` ${path}`}: ${why}`);
+    throw new KubeconfigError(`cannot read ${what}${what.includes(path) ? '' : ` ${path}`}: ${why}`);
   }
 }
 
@@ -415,12 +510,45 @@ class FileToken {
  * expirationTimestamp) inside applyToHTTPSOptions. Only headers are taken: the TLS connection is set
  * up once from the kubeconfig, so a plugin that answers with a client certificate is refused clearly.
  */
-async function pluginHeaders(file: string, context: string, kubeconfigCert: string | undefined): Promise<() => Promise<AuthHeaders>> {
+/** The chosen context, cluster and user, with every relative path already resolved (ResolveLocalPaths). */
+interface PluginView {
+  readonly currentContext: string;
+  readonly context: Obj;
+  readonly clusterName: string;
+  readonly cluster: Obj;
+  readonly userName: string;
+  readonly user: Obj;
+}
+
+function resolvedPaths(o: Obj, fields: readonly string[], resolve: (p: string) => string): Obj {
+  const copy: Obj = { ...o };
+  for (const f of fields) if (typeof copy[f] === 'string' && copy[f] !== '') copy[f] = resolve(copy[f]);
+  return copy;
+}
+
+/** client-go GetAuthInfoFileReferences: the files, and an exec command only when it is a path (has a separator). */
+function resolvedUser(user: Obj, resolve: (p: string) => string): Obj {
+  const copy = resolvedPaths(user, ['client-certificate', 'client-key', 'tokenFile'], resolve);
+  const exec = copy['exec'];
+  if (isObj(exec) && typeof exec['command'] === 'string' && exec['command'].includes('/')) copy['exec'] = { ...exec, command: resolve(exec['command']) };
+  return copy;
+}
+
+async function pluginHeaders(view: PluginView, kubeconfigCert: string | undefined): Promise<() => Promise<AuthHeaders>> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
-    kc.loadFromFile(file);
-    kc.setCurrentContext(context);
+    // One kubeconfig holding just the merged choice, so that client-node sees what client-go would.
+    kc.loadFromString(
+      stringifyYaml({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: view.clusterName, cluster: view.cluster }],
+        users: [{ name: view.userName, user: view.user }],
+        contexts: [{ name: view.currentContext, context: view.context }],
+        'current-context': view.currentContext,
+      }),
+    );
   } catch (err) {
     throw new KubeconfigError(`@kubernetes/client-node cannot load it for the exec/auth-provider user: ${(err as Error).message.split('\n')[0]}`);
   }

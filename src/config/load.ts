@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import { isFindingCode } from '../findings/codes.js';
+import { isDiagnosisCode, isFindingCode } from '../findings/codes.js';
 import { parsePath } from '../workload/paths.js';
 import { CONFIG_SCHEMA, type Config } from './schema.js';
 
@@ -51,7 +51,11 @@ export function configFromValue(value: unknown, source: string): Config {
   if (unknownCodes.length > 0) {
     throw new ConfigError(
       source,
-      unknownCodes.map((c) => `actions.${c}: unknown finding code (see docs/findings.md)`),
+      unknownCodes.map((c) =>
+        isDiagnosisCode(c)
+          ? `actions.${c}: a cause only pullguard explain reports (it happens on the node); actions apply to the codes of check, the webhook and the audit (see docs/findings.md)`
+          : `actions.${c}: unknown finding code (see docs/findings.md)`,
+      ),
     );
   }
   const carrierProblems = checkCarriers(config);

@@ -2,35 +2,18 @@
  * One explanation per failing pull (pure): the kubelet's words classified (./classify.ts), set against
  * what the engine found asking the registry with the pod's own credentials, with the fix as commands.
  *
- * The cause is a finding code: the engine's codes (src/findings/codes.ts) where the engine can prove the
- * cause, and the explain-only codes below for causes that live on the node or in the runtime.
+ * The cause is a code of src/findings/codes.ts: one of the engine's FINDINGS where the engine can prove
+ * the cause, one of the DIAGNOSES for causes that live on the node or in the runtime.
  */
-import { FINDINGS, isFindingCode } from '../findings/codes.js';
+import { FINDINGS, isFindingCode, type DiagnosisCode, type FindingCode } from '../findings/codes.js';
 import type { Finding, ImageReport } from '../findings/types.js';
 import { parseEcrHost } from '../cloud/ecr.js';
 import type { Decision } from '../verdict/policy.js';
 import { CAUSES, type Cause, type Classification } from './classify.js';
 import type { FailingPull, NodeFacts } from './evidence.js';
 
-/** Codes for causes the registry cannot show (docs/explain.md lists them with the engine's codes). */
-export const EXPLAIN_CODES = {
-  IMAGE_NAME_AMBIGUOUS: 'CRI-O refuses a short image name that several unqualified-search registries could serve.',
-  IMAGE_NEVER_PULLED: 'imagePullPolicy is Never and the image is not on the node (or, with KEP-2535, not for this pod).',
-  IMAGE_MISSING_OR_PRIVATE: 'The registry said "missing or no access" and pullguard could not tell which (not confirmed).',
-  IMAGE_CONTENT_MISSING: 'The manifest resolved but a blob or child manifest is gone from the registry or its mirror.',
-  KUBELET_PULL_THROTTLED: "The kubelet's own pull rate limit (registryPullQPS) was exceeded.",
-  NODE_DISK_FULL: "The node's image filesystem is full.",
-  IMAGE_SIGNATURE_REJECTED: "The runtime's signature policy rejected the image.",
-  IMAGE_FORMAT_UNSUPPORTED: 'The image is in Docker schema 1 format, which the runtime no longer pulls.',
-  IMAGE_INSPECT_FAILED: 'The runtime could not inspect the image on the node (ImageStatus failed).',
-  IMAGE_PULL_CANCELED: 'The pull was cancelled: no progress within the runtime\'s timeout, or the pod went away.',
-  PULL_FAILURE_UNCLASSIFIED: 'The kubelet\'s message matches no known wording, or only "Back-off pulling image" is left.',
-} as const;
-
-export type ExplainCode = keyof typeof EXPLAIN_CODES;
-
 /** The code a cause gets from the message alone. */
-export function codeOfCause(cause: Cause, image: string): string {
+export function codeOfCause(cause: Cause, image: string): FindingCode | DiagnosisCode {
   switch (cause) {
     case 'reference-invalid':
       return 'IMAGE_REFERENCE_INVALID';

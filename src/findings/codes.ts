@@ -129,3 +129,32 @@ export const FINDING_CODES = Object.keys(FINDINGS) as FindingCode[];
 export function isFindingCode(s: string): s is FindingCode {
   return Object.prototype.hasOwnProperty.call(FINDINGS, s);
 }
+
+/**
+ * Causes only `pullguard explain` reports: they happen on the node or in the container runtime, where
+ * no registry answer and no manifest can show them, so check, the webhook and the audit never produce
+ * them and the policy (`actions.<CODE>`) does not apply. explain gives them from the kubelet's own
+ * words (src/explain/classify.ts). docs/findings.md lists them in a second table (a test keeps it in
+ * step) and docs/explain.md maps each to the kubelet's wording.
+ */
+export const DIAGNOSES = {
+  IMAGE_NAME_AMBIGUOUS: 'CRI-O refuses a short image name that several unqualified-search registries could serve.',
+  IMAGE_NEVER_PULLED: 'imagePullPolicy is Never and the image is not on the node (or, with KEP-2535, not for this pod).',
+  IMAGE_MISSING_OR_PRIVATE: 'The registry said "missing or no access" and pullguard could not tell which (not confirmed).',
+  IMAGE_CONTENT_MISSING: 'The manifest resolved but a blob or child manifest is gone from the registry or its mirror.',
+  KUBELET_PULL_THROTTLED: "The kubelet's own pull rate limit (registryPullQPS) was exceeded.",
+  NODE_DISK_FULL: "The node's image filesystem is full.",
+  IMAGE_SIGNATURE_REJECTED: "The runtime's signature policy rejected the image.",
+  IMAGE_FORMAT_UNSUPPORTED: 'The image is in Docker schema 1 format, which the runtime no longer pulls.',
+  IMAGE_INSPECT_FAILED: 'The runtime could not inspect the image on the node (ImageStatus failed).',
+  IMAGE_PULL_CANCELED: "The pull was cancelled: no progress within the runtime's timeout, or the pod went away.",
+  PULL_FAILURE_UNCLASSIFIED: 'The kubelet\'s message matches no known wording, or only "Back-off pulling image" is left.',
+} as const satisfies Record<string, string>;
+
+export type DiagnosisCode = keyof typeof DIAGNOSES;
+
+export const DIAGNOSIS_CODES = Object.keys(DIAGNOSES) as DiagnosisCode[];
+
+export function isDiagnosisCode(s: string): s is DiagnosisCode {
+  return Object.prototype.hasOwnProperty.call(DIAGNOSES, s);
+}

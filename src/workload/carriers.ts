@@ -26,9 +26,13 @@
  * Pure data plus pure functions.
  */
 import type { ImageUse } from '../findings/types.js';
+import { ARGO_CONTAINER_PATHS, argoReferenceNotes, argoTemplatePod } from './argo.js';
+import type { PodNote, PodReading } from './reading.js';
+import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
-import { path, valueAt, type PathStep } from './paths.js';
+
+export type { PodNote, PodReading } from './reading.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,11 +51,19 @@ export interface ContainerSite {
  */
 export type PodContext = (object: Json, at: readonly (string | number)[]) => Json;
 
+/**
+ * Reads the pod-like object at `at` the way its controller builds the pod (Argo: templateDefaults
+ * merged in, podSpecPatch applied). When set, it replaces reading `containers` and `context`.
+ */
+export type PodReader = (object: Json, at: readonly (string | number)[]) => PodReading;
+
 export interface PodSite {
   readonly path: readonly PathStep[];
   readonly text: string;
+  /** The container-like entries (relative paths): what a reader reads, and what the docs list. */
   readonly containers: readonly ContainerSite[];
   readonly context?: PodContext;
+  readonly read?: PodReader;
 }
 
 export interface ImageSite {
@@ -75,6 +87,8 @@ export interface Carrier {
   readonly images: readonly ImageSite[];
   /** A pod spec must be there (built-in kinds: the API server requires it); else absent means none. */
   readonly podSpecRequired: boolean;
+  /** What the kind's controller reads from other objects (Argo `templateRef`): notes, not images. */
+  readonly elsewhere?: (object: Json) => readonly PodNote[];
   readonly substitution: 'argo' | 'tekton' | null;
 }
 
@@ -90,9 +104,10 @@ interface Row {
   namespaced?: boolean;
   project: string;
   podSpecs?: string[];
-  pods?: { path: string; containers: ContainerRow[]; context?: PodContext }[];
+  pods?: { path: string; containers: ContainerRow[]; context?: PodContext; read?: PodReader }[];
   images?: string[];
   substitution?: 'argo' | 'tekton';
+  elsewhere?: (object: Json) => readonly PodNote[];
 }
 
 function row(origin: CarrierOrigin, r: Row): Carrier {
@@ -111,10 +126,12 @@ function row(origin: CarrierOrigin, r: Row): Carrier {
       text: p.path,
       containers: p.containers.map((c) => ({ path: path(c.path), text: c.path, slot: c.slot, ...(c.defaultName ? { defaultName: c.defaultName } : {}) })),
       ...(p.context ? { context: p.context } : {}),
+      ...(p.read ? { read: p.read } : {}),
     })),
     images: (r.images ?? []).map((text) => ({ path: path(text), text })),
     podSpecRequired: origin === 'kubernetes',
     substitution: r.substitution ?? null,
+    ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
   };
 }
 
@@ -151,36 +168,21 @@ function podFields(fields: Record<string, unknown>): Json {
  * Argo Workflows: every template of kind container/script/containerSet becomes one pod
  * (pkg/apis/workflow/v1alpha1/workflow_types.go, Template: `container *apiv1.Container`,
  * `script *ScriptTemplate` (embeds apiv1.Container), `containerSet.containers []ContainerNode` (embeds
- * apiv1.Container), `initContainers []UserContainer`, `sidecars []UserContainer`). The main container
- * of a container or script template is named "main" (workflow/common/common.go MainContainerName).
+ * apiv1.Container), `initContainers []UserContainer`, `sidecars []UserContainer`), and so does a
+ * template written inline in a step or DAG task (WorkflowStep.Inline, DAGTask.Inline `*Template`).
+ * How the controller builds that pod — templateDefaults, podSpecPatch, whose ServiceAccount, pull
+ * secrets and nodes — is src/workload/argo.ts, each rule cited there.
  */
-const ARGO_CONTAINERS: ContainerRow[] = [
-  { path: 'container', slot: 'containers', defaultName: 'main' },
-  { path: 'script', slot: 'containers', defaultName: 'main' },
-  { path: 'containerSet.containers[*]', slot: 'containers' },
-  { path: 'initContainers[*]', slot: 'initContainers' },
-  { path: 'sidecars[*]', slot: 'containers' },
-];
+const ARGO_CONTAINERS: ContainerRow[] = ARGO_CONTAINER_PATHS.map((c) => ({ ...c }));
 
-/**
- * The pod of an Argo template (workflow/controller/workflowpod.go): serviceAccountName is the
- * template's, else the workflow's (setupServiceAccount), else the controller's default ("default"
- * unless configured); imagePullSecrets are the workflow's `spec.imagePullSecrets` (createWorkflowPod);
- * nodeSelector and affinity are the template's, else the workflow's (addSchedulingConstraints).
- * Not followed: the calling steps/dag template's nodeSelector ("boundary template"), `podSpecPatch`
- * and `templateDefaults`, which are decided at run time.
- */
-function argoContext(specKeys: readonly string[]): PodContext {
-  return (object, at) => {
-    const spec = obj(valueAt(object, specKeys));
-    const tmpl = obj(valueAt(object, at));
-    return podFields({
-      serviceAccountName: first(tmpl['serviceAccountName'], spec['serviceAccountName']),
-      imagePullSecrets: spec['imagePullSecrets'],
-      nodeSelector: first(tmpl['nodeSelector'], spec['nodeSelector']),
-      affinity: first(tmpl['affinity'], spec['affinity']),
-    });
-  };
+function argoPods(specPath: string): Row['pods'] {
+  const specKeys = specPath.split('.');
+  const read: PodReader = (object, at) => argoTemplatePod(object, specKeys, at);
+  return [
+    { path: `${specPath}.templates[*]`, containers: ARGO_CONTAINERS, read },
+    { path: `${specPath}.templates[*].steps[*][*].inline`, containers: ARGO_CONTAINERS, read },
+    { path: `${specPath}.templates[*].dag.tasks[*].inline`, containers: ARGO_CONTAINERS, read },
+  ];
 }
 
 const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Row => ({
@@ -191,8 +193,9 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
   namespaced,
   project: 'Argo Workflows',
   // WorkflowTemplate and ClusterWorkflowTemplate carry a WorkflowSpec too (workflow_template_types.go).
-  pods: [{ path: 'spec.templates[*]', containers: ARGO_CONTAINERS, context: argoContext(['spec']) }],
+  pods: argoPods('spec'),
   substitution: 'argo',
+  elsewhere: (object) => argoReferenceNotes(object, ['spec']),
 });
 
 // --- Tekton Pipelines ---------------------------------------------------------------------------
@@ -289,8 +292,9 @@ const WELL_KNOWN: Row[] = [
     versions: ['v1alpha1'],
     resource: 'cronworkflows',
     project: 'Argo Workflows',
-    pods: [{ path: 'spec.workflowSpec.templates[*]', containers: ARGO_CONTAINERS, context: argoContext(['spec', 'workflowSpec']) }],
+    pods: argoPods('spec.workflowSpec'),
     substitution: 'argo',
+    elsewhere: (object) => argoReferenceNotes(object, ['spec', 'workflowSpec']),
   },
   // tektoncd/pipeline pkg/apis/pipeline/v1 (v1beta1 has the same fields for these paths).
   { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS }], substitution: 'tekton' },

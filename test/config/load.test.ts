@@ -37,6 +37,7 @@ t.test('every problem is reported with its path', async (t) => {
       problems: ['(top level): unknown key "bogus"', 'mode: must be one of "enforce", "warn", "off"', 'failurePolicy: must be one of "warn", "deny"'],
     },
     { name: 'unknown finding code', text: 'actions:\n  IMAGE_TYPO: deny\n', problems: ['actions.IMAGE_TYPO: unknown finding code (see docs/findings.md)'] },
+    { name: 'explain-only cause', text: 'actions:\n  NODE_DISK_FULL: warn\n', problems: ['actions.NODE_DISK_FULL: a cause only pullguard explain reports (it happens on the node); actions apply to the codes of check, the webhook and the audit (see docs/findings.md)'] },
     { name: 'bad action', text: 'actions:\n  IMAGE_REFERENCE_INVALID: block\n', problems: ['actions.IMAGE_REFERENCE_INVALID: must be one of "deny", "warn", "off"'] },
     { name: 'not a code at all', text: 'actions:\n  lower: deny\n', problems: ['actions: key "lower" is not a finding code'] },
     { name: 'bad namespace', text: 'exemptions:\n  namespaces: [Kube_System]\n', problems: ['exemptions.namespaces.0: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },

@@ -9,7 +9,8 @@ import type { PodEvent } from '../../src/cluster/pods.js';
 import { parseTarget, selectorString } from '../../src/cluster/pods.js';
 import { CAUSES, classifyAll } from '../../src/explain/classify.js';
 import { failingPulls, nodeFacts, parseFieldPath, sandboxImage, textsOf } from '../../src/explain/evidence.js';
-import { EXPLAIN_CODES, codeOfCause, explain, splitImage, type EngineView, type PodFacts } from '../../src/explain/explain.js';
+import { DIAGNOSIS_CODES, isDiagnosisCode, isFindingCode } from '../../src/findings/codes.js';
+import { codeOfCause, explain, splitImage, type EngineView, type PodFacts } from '../../src/explain/explain.js';
 
 const ev = (reason: string, message: string, fieldPath = 'spec.containers{app}'): PodEvent => ({
   uid: `${reason}-${message.length}`,
@@ -143,7 +144,11 @@ t.test('every cause has a code, and docs/explain.md lists causes and explain-onl
     t.ok(codeOfCause(cause, 'a:1').length > 0);
     t.ok(doc.includes(`\`${cause}\``), `docs/explain.md names cause ${cause}`);
   }
-  for (const code of Object.keys(EXPLAIN_CODES)) t.ok(doc.includes(`\`${code}\``), `docs/explain.md names ${code}`);
+  for (const code of DIAGNOSIS_CODES) t.ok(doc.includes(`\`${code}\``), `docs/explain.md names ${code}`);
+  for (const cause of Object.keys(CAUSES) as (keyof typeof CAUSES)[]) {
+    const code = codeOfCause(cause, 'a:1');
+    t.ok(isFindingCode(code) || isDiagnosisCode(code), `${cause} → ${code} is in src/findings/codes.ts`);
+  }
 });
 
 t.test('targets and selectors as kubectl writes them', async (t) => {
