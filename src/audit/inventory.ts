@@ -164,7 +164,8 @@ function treeAdd(tree: ReadTree, steps: readonly PathStep[], leaf: NonNullable<R
 /**
  * How a carrier's objects are reduced (memoized per carrier row). `whole`: a pod-like object's pod
  * fields are decided by the project's rules from anywhere in the object (Argo's workflow-level
- * serviceAccountName, Tekton's podTemplate and taskRunSpecs): the object is kept but for metadata,
+ * serviceAccountName, templateDefaults and podSpecPatch; Tekton's podTemplate and taskRunSpecs): the
+ * object is kept but for metadata,
  * status and the container entries, which are cut to name and image. Otherwise only the paths the
  * table names are kept (a Deployment keeps spec.template.spec and nothing around it).
  */
@@ -180,7 +181,8 @@ function planOf(carrier: Carrier): { readonly tree: ReadTree; readonly whole: bo
       const at = treeAdd(tree, site.path, null);
       for (const c of site.containers) treeAdd(at, c.path, 'container');
     }
-    plan = { tree, whole: carrier.pods.some((p) => p.context !== undefined) };
+    // A pod context or reader (Argo's templateDefaults, podSpecPatch, boundary templates) may read anywhere.
+    plan = { tree, whole: carrier.elsewhere !== undefined || carrier.pods.some((p) => p.context !== undefined || p.read !== undefined) };
     plans.set(carrier, plan);
   }
   return plan;
