@@ -106,6 +106,8 @@ function merge(base: unknown, patch: unknown): unknown {
 /** A container-like entry: its name, image and where that image was written. */
 interface Entry {
   readonly slot: ImageUse['slot'];
+  /** Argo's word for the entry when it is not `container`/`init container`: `sidecar`. */
+  readonly noun?: string;
   readonly name: string;
   /** Field of the entry (`spec.templates[0].sidecars[1]`). */
   readonly at: string;
@@ -114,18 +116,19 @@ interface Entry {
   readonly fallback: { readonly field: string; readonly image: unknown } | null;
 }
 
-function useOf(e: Entry): ImageUse | null {
-  if (!isObject(e.value)) return { container: '', slot: e.slot, field: `${e.at}.image`, image: null, problem: `${e.at} is ${describe(e.value)}, not a container` };
+function useOf(e: Entry, within: string): ImageUse | null {
+  const named = { slot: e.slot, within, ...(e.noun ? { noun: e.noun } : {}) };
+  if (!isObject(e.value)) return { container: '', ...named, field: `${e.at}.image`, image: null, problem: `${e.at} is ${describe(e.value)}, not a container` };
   const own = e.value['image'];
   // Go's omitempty: an image "" is not marshalled, so the default's image applies.
   const [image, field] = isSet(own) || !e.fallback ? [own, `${e.at}.image`] : [e.fallback.image, e.fallback.field];
-  if (typeof image === 'string') return { container: e.name, slot: e.slot, field, image, problem: null };
+  if (typeof image === 'string') return { container: e.name, ...named, field, image, problem: null };
   if (image === undefined || image === null || image === '') return null;
-  return { container: e.name, slot: e.slot, field, image: null, problem: `image is ${describe(image)}, not a string` };
+  return { container: e.name, ...named, field, image: null, problem: `image is ${describe(image)}, not a string` };
 }
 
 /** A merge-by-name list (initContainers, sidecars): the template's entries over the defaults'. */
-function mergedByName(slot: ImageUse['slot'], tmplList: unknown, tmplField: string, defList: unknown, defField: string, problems: PodNote[]): Entry[] {
+function mergedByName(slot: ImageUse['slot'], noun: string | undefined, tmplList: unknown, tmplField: string, defList: unknown, defField: string, problems: PodNote[]): Entry[] {
   const entries: Entry[] = [];
   const own = Array.isArray(tmplList) ? tmplList : [];
   if (tmplList !== undefined && tmplList !== null && !Array.isArray(tmplList)) problems.push({ field: tmplField, message: `${tmplField} is ${describe(tmplList)}, not a list` });
@@ -140,11 +143,11 @@ function mergedByName(slot: ImageUse['slot'], tmplList: unknown, tmplField: stri
     const name = isObject(c) && typeof c['name'] === 'string' && c['name'] !== '' ? c['name'] : `#${i}`;
     const d = isObject(c) && typeof c['name'] === 'string' ? byName.get(c['name']) : undefined;
     if (d) taken.add(c['name'] as string);
-    entries.push({ slot, name, at: `${tmplField}[${i}]`, value: c, fallback: d ? { field: `${defField}[${d.index}].image`, image: d.value['image'] } : null });
+    entries.push({ slot, ...(noun ? { noun } : {}), name, at: `${tmplField}[${i}]`, value: c, fallback: d ? { field: `${defField}[${d.index}].image`, image: d.value['image'] } : null });
   });
   // Entries only the defaults have are added to the template's list by the merge.
   for (const [name, d] of byName) {
-    if (!taken.has(name)) entries.push({ slot, name, at: `${defField}[${d.index}]`, value: d.value, fallback: null });
+    if (!taken.has(name)) entries.push({ slot, ...(noun ? { noun } : {}), name, at: `${defField}[${d.index}]`, value: d.value, fallback: null });
   }
   return entries;
 }
@@ -197,12 +200,13 @@ export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodRead
       });
     } else if (list !== undefined && list !== null) notes.push({ field: at2, message: `${at2} is ${describe(list)}, not a list` });
   }
-  entries.push(...mergedByName('initContainers', tmpl['initContainers'], `${tmplField}.initContainers`, defaults['initContainers'], `${defField}.initContainers`, notes));
-  entries.push(...mergedByName('containers', tmpl['sidecars'], `${tmplField}.sidecars`, defaults['sidecars'], `${defField}.sidecars`, notes));
+  entries.push(...mergedByName('initContainers', undefined, tmpl['initContainers'], `${tmplField}.initContainers`, defaults['initContainers'], `${defField}.initContainers`, notes));
+  entries.push(...mergedByName('containers', 'sidecar', tmpl['sidecars'], `${tmplField}.sidecars`, defaults['sidecars'], `${defField}.sidecars`, notes));
   // A template that makes no pod (steps, dag, resource…) still carries its defaults' sidecars only
   // in the merged object; it runs no containers of them.
   const makesPod = type === 'container' || type === 'script' || type === 'containerSet';
-  let uses = makesPod ? entries.map(useOf).filter((u): u is ImageUse => u !== null) : [];
+  const within = templateName(object, specKeys, at);
+  let uses = makesPod ? entries.map((e) => useOf(e, within)).filter((u): u is ImageUse => u !== null) : [];
 
   // The pod-level fields (setupServiceAccount, createWorkflowPod, addSchedulingConstraints).
   const own = (k: string): unknown => merge(defaults[k], tmpl[k]);
@@ -233,7 +237,7 @@ export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodRead
         notes.push({ field: p.field, message: `the podSpecPatch at ${p.field} is not read: ${read.why}; images and pull secrets it sets are not checked` });
         continue;
       }
-      const applied = applyPatch(uses, podSpec, read.spec, p.field, replaced);
+      const applied = applyPatch(uses, podSpec, read.spec, p.field, replaced, within);
       uses = applied.uses;
       podSpec = applied.podSpec;
     }
@@ -242,7 +246,7 @@ export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodRead
 }
 
 /** The pod's containers and fields after one podSpecPatch (ApplyPodSpecPatch: a strategic merge). */
-function applyPatch(uses: readonly ImageUse[], podSpec: Json, patch: Json, field: string, replaced: string[]): { uses: ImageUse[]; podSpec: Json } {
+function applyPatch(uses: readonly ImageUse[], podSpec: Json, patch: Json, field: string, replaced: string[], within: string): { uses: ImageUse[]; podSpec: Json } {
   const out = [...uses];
   for (const slot of ['initContainers', 'containers'] as const) {
     const list = patch[slot];
@@ -252,10 +256,10 @@ function applyPatch(uses: readonly ImageUse[], podSpec: Json, patch: Json, field
       const image = c['image'];
       if (image === undefined || image === null || image === '') continue;
       const i = out.findIndex((u) => u.slot === slot && u.container === c['name']);
-      const use: ImageUse =
-        typeof image === 'string'
-          ? { container: c['name'], slot, field, image, problem: null }
-          : { container: c['name'], slot, field, image: null, problem: `image is ${describe(image)}, not a string` };
+      // A container the patch adds is a plain container of the pod; one it changes keeps its noun.
+      const noun = i === -1 ? undefined : out[i]?.noun;
+      const base = { container: c['name'], slot, within, ...(noun ? { noun } : {}), field };
+      const use: ImageUse = typeof image === 'string' ? { ...base, image, problem: null } : { ...base, image: null, problem: `image is ${describe(image)}, not a string` };
       if (i === -1) out.push(use);
       else {
         replaced.push((out[i] as ImageUse).field);
@@ -281,6 +285,22 @@ function applyPatch(uses: readonly ImageUse[], podSpec: Json, patch: Json, field
     if (merged.length > 0) next['imagePullSecrets'] = merged;
   }
   return { uses: out, podSpec: next };
+}
+
+/**
+ * How a template is named in messages: `template "build"`; an inline one by the step or DAG task it is
+ * written in (`step "build"`, `task "scan"`), which is what Argo names its node after.
+ */
+function templateName(object: Json, specKeys: Keys, at: Keys): string {
+  const tmpl = obj(valueAt(object, at));
+  const inline = at[at.length - 1] === 'inline';
+  if (inline) {
+    const holder = obj(valueAt(object, at.slice(0, -1)));
+    const noun = at.includes('dag') ? 'task' : 'step';
+    return typeof holder['name'] === 'string' && holder['name'] !== '' ? `${noun} ${JSON.stringify(holder['name'])}` : `${noun} at ${fieldOf(at.slice(0, -1))}`;
+  }
+  void specKeys;
+  return typeof tmpl['name'] === 'string' && tmpl['name'] !== '' ? `template ${JSON.stringify(tmpl['name'])}` : `template #${String(at[at.length - 1])}`;
 }
 
 /**

@@ -28,6 +28,7 @@
 import type { ImageUse } from '../findings/types.js';
 import { ARGO_CONTAINER_PATHS, argoReferenceNotes, argoTemplatePod } from './argo.js';
 import type { PodNote, PodReading } from './reading.js';
+import { TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
 import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
@@ -69,6 +70,11 @@ export interface PodSite {
 export interface ImageSite {
   readonly path: readonly PathStep[];
   readonly text: string;
+  /**
+   * How messages name the image: `step action` with the object's name (a StepAction is one step's
+   * image), or `image field` with its path (a configured bare image).
+   */
+  readonly noun: 'step action' | 'image field';
 }
 
 export type CarrierOrigin = 'kubernetes' | 'well-known' | 'configuration';
@@ -106,6 +112,8 @@ interface Row {
   podSpecs?: string[];
   pods?: { path: string; containers: ContainerRow[]; context?: PodContext; read?: PodReader }[];
   images?: string[];
+  /** How the bare images are named (default `image field`, by path). */
+  imageNoun?: ImageSite['noun'];
   substitution?: 'argo' | 'tekton';
   elsewhere?: (object: Json) => readonly PodNote[];
 }
@@ -128,7 +136,7 @@ function row(origin: CarrierOrigin, r: Row): Carrier {
       ...(p.context ? { context: p.context } : {}),
       ...(p.read ? { read: p.read } : {}),
     })),
-    images: (r.images ?? []).map((text) => ({ path: path(text), text })),
+    images: (r.images ?? []).map((text) => ({ path: path(text), text, noun: r.imageNoun ?? 'image field' })),
     podSpecRequired: origin === 'kubernetes',
     substitution: r.substitution ?? null,
     ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
@@ -203,14 +211,10 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
 /**
  * A Tekton TaskSpec becomes one pod (pkg/apis/pipeline/v1/task_types.go: `steps []Step`,
  * `sidecars []Sidecar`, `stepTemplate *StepTemplate`, whose image is the default of steps that set
- * none). Steps that use a StepAction (`ref`) have no image of their own; missing images are not
- * reported for these entries.
+ * none). Steps that use a StepAction (`ref`) have no image of their own. How the pod is read (the step
+ * template, names) is src/workload/tekton.ts.
  */
-const TEKTON_CONTAINERS: ContainerRow[] = [
-  { path: 'steps[*]', slot: 'containers' },
-  { path: 'sidecars[*]', slot: 'containers' },
-  { path: 'stepTemplate', slot: 'containers', defaultName: 'stepTemplate' },
-];
+const TEKTON_CONTAINERS: ContainerRow[] = TEKTON_CONTAINER_PATHS.map((c) => ({ ...c }));
 
 /** The pod-template fields that decide pulls (pkg/apis/pipeline/pod/template.go, Template). */
 function tektonPodTemplate(t: Json): Json {
@@ -297,7 +301,7 @@ const WELL_KNOWN: Row[] = [
     elsewhere: (object) => argoReferenceNotes(object, ['spec', 'workflowSpec']),
   },
   // tektoncd/pipeline pkg/apis/pipeline/v1 (v1beta1 has the same fields for these paths).
-  { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS }], substitution: 'tekton' },
+  { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() }], substitution: 'tekton' },
   {
     // taskrun_types.go: TaskRunSpec.TaskSpec *TaskSpec `json:"taskSpec"`.
     kind: 'TaskRun',
@@ -305,7 +309,7 @@ const WELL_KNOWN: Row[] = [
     versions: ['v1', 'v1beta1'],
     resource: 'taskruns',
     project: 'Tekton Pipelines',
-    pods: [{ path: 'spec.taskSpec', containers: TEKTON_CONTAINERS, context: taskRunContext }],
+    pods: [{ path: 'spec.taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(taskRunContext) }],
     substitution: 'tekton',
   },
   {
@@ -317,8 +321,8 @@ const WELL_KNOWN: Row[] = [
     resource: 'pipelines',
     project: 'Tekton Pipelines',
     pods: [
-      { path: 'spec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS },
-      { path: 'spec.finally[*].taskSpec', containers: TEKTON_CONTAINERS },
+      { path: 'spec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() },
+      { path: 'spec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() },
     ],
     substitution: 'tekton',
   },
@@ -330,13 +334,13 @@ const WELL_KNOWN: Row[] = [
     resource: 'pipelineruns',
     project: 'Tekton Pipelines',
     pods: [
-      { path: 'spec.pipelineSpec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, context: pipelineRunContext },
-      { path: 'spec.pipelineSpec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, context: pipelineRunContext },
+      { path: 'spec.pipelineSpec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(pipelineRunContext) },
+      { path: 'spec.pipelineSpec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(pipelineRunContext) },
     ],
     substitution: 'tekton',
   },
   // pkg/apis/pipeline/v1beta1/stepaction_types.go (and v1alpha1): StepActionSpec.Image `json:"image"`.
-  { kind: 'StepAction', groups: ['tekton.dev'], versions: ['v1beta1', 'v1alpha1'], resource: 'stepactions', project: 'Tekton Pipelines', images: ['spec.image'], substitution: 'tekton' },
+  { kind: 'StepAction', groups: ['tekton.dev'], versions: ['v1beta1', 'v1alpha1'], resource: 'stepactions', project: 'Tekton Pipelines', images: ['spec.image'], imageNoun: 'step action', substitution: 'tekton' },
   // knative/serving pkg/apis/serving/v1: ServiceSpec and ConfigurationSpec hold
   // `template RevisionTemplateSpec`, whose Spec is a RevisionSpec that embeds corev1.PodSpec inline.
   { kind: 'Service', groups: ['serving.knative.dev'], versions: ['v1'], resource: 'services', project: 'Knative Serving', podSpecs: ['spec.template.spec'] },

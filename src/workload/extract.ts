@@ -270,10 +270,14 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
     for (const site of carrier.images) {
       const { matches, problems: ps } = resolve(object, site.path);
       note(ps);
+      // A bare image has no container name of its own: a StepAction's is named by the StepAction (the
+      // step that uses it takes it whole), a configured one by its field.
+      const meta = isObject(root['metadata']) ? root['metadata'] : {};
+      const objectName = typeof meta['name'] === 'string' && meta['name'] !== '' ? meta['name'] : typeof meta['generateName'] === 'string' ? `${meta['generateName']}*` : '(unnamed)';
       for (const m of matches) {
-        // A bare image field has no container name of its own: it is named by its field.
-        if (typeof m.value === 'string') uses.push({ container: m.field, slot: 'containers', field: m.field, image: m.value, problem: null });
-        else uses.push({ container: m.field, slot: 'containers', field: m.field, image: null, problem: `image is ${describe(m.value)}, not a string` });
+        const named = { container: site.noun === 'step action' ? objectName : m.field, noun: site.noun, slot: 'containers' as const, field: m.field };
+        if (typeof m.value === 'string') uses.push({ ...named, image: m.value, problem: null });
+        else uses.push({ ...named, image: null, problem: `image is ${describe(m.value)}, not a string` });
       }
     }
     if (uses.length > 0) pods.push({ field: '', podSpec: {}, uses: keep(uses) });
