@@ -12,7 +12,7 @@ import type { Config, Mode } from '../config/schema.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
 import type { ImageReference } from '../reference/types.js';
 import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
-import { carrierFor, type Carrier } from '../workload/carriers.js';
+import { carrierFor, type Carrier, type CarrierEnvironment } from '../workload/carriers.js';
 import { extractCarrier, imageFields } from '../workload/extract.js';
 import { checkSyntax } from './syntax.js';
 import { finding } from '../findings/build.js';
@@ -79,6 +79,11 @@ export interface RegistryStep {
 
 export interface EngineDeps {
   readonly config: Config;
+  /**
+   * What carriers' controllers take from outside the object, when known (Tekton config-defaults, the
+   * WorkflowTemplates an Argo templateRef names): `pullguard check` builds it from its inputs.
+   */
+  readonly environment?: CarrierEnvironment;
   readonly credentials?: CredentialStep;
   readonly registry?: RegistryStep;
 }
@@ -102,6 +107,11 @@ export interface Evaluation {
    * it does. Nothing is checked there; the report says so.
    */
   readonly unread: readonly string[];
+  /**
+   * What could not be read inside a carrier and why, when it is not a finding (an Argo podSpecPatch
+   * substituted at run time, a templateRef to another object): the report shows each as a note.
+   */
+  readonly notes?: readonly { readonly field: string; readonly message: string }[];
 }
 
 export interface Outcome {
@@ -139,7 +149,7 @@ export interface EvaluateOptions {
 export async function evaluate(subject: Subject, deps: EngineDeps, deadline: number, opts: EvaluateOptions = {}): Promise<Evaluation> {
   const carrier = subjectCarrier(subject, deps.config);
   if (!carrier) return { carrier: false, ...NOTHING, unread: opts.unread ? imageFields(subject.object).map((f) => f.field) : [] };
-  const workload = extractCarrier(subject.object, carrier);
+  const workload = extractCarrier(subject.object, carrier, deps.environment);
   const unread = opts.unread
     ? imageFields(subject.object)
         .map((f) => f.field)
@@ -152,7 +162,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
       fix: `give it a pod spec at ${field}`,
       short: `no pod spec: ${workload.missing}; nothing was checked`,
     });
-    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [missing], unread };
+    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [missing], unread, notes: workload.notes };
   }
 
   const isExempt = compileImagePatterns(deps.config.exemptions.images);
@@ -201,7 +211,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
     }
   }
   const problem = workload.problems[0]?.problem ?? null;
-  return { carrier: true, problem, images: reports, findings, unchanged, exempt, substituted: workload.substituted.length, unread };
+  return { carrier: true, problem, images: reports, findings, unchanged, exempt, substituted: workload.substituted.length, unread, notes: workload.notes };
 }
 
 /** Evaluate and decide: the single entry point for the webhook and the CLI. */

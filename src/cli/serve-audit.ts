@@ -6,14 +6,16 @@
  *   Secret / ServiceAccount watch (ClusterWatch) ──►├─► Auditor (src/audit/auditor.ts)
  *                                                   │     engine with AuditLookup (per-cycle, budget)
  *                                                   ▼     over its OWN RegistryChecker
- *                                          metrics (src/audit/metrics.ts), Events on state changes
+ *                                          metrics (src/audit/metrics.ts), Events on state changes,
+ *                                          PolicyReports (src/audit/policy-report*.ts → src/cluster/policy-reports.ts)
  *
  * Every replica serves the webhook; only the Lease holder watches workloads and audits. Losing the
  * Lease stops the audit and drops its results and watches (the new leader reports).
  *
  * Admission first: the audit's registry checker is separate (own connections, own in-flight lookups,
  * no shared queue), audits at most `audit.concurrency` workloads at once with their starts spread over
- * the interval, and its lookups are budgeted per registry; a review never waits for any of it.
+ * the interval, its lookups are budgeted per registry, and they wait while the webhook's own lookups
+ * are in flight (AdmissionGate); a review never waits for any of it.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -21,12 +23,16 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { Auditor, type AuditResult } from '../audit/auditor.js';
 import { eventFor } from '../audit/events.js';
 import { Inventory, recordKey, reduceWorkload } from '../audit/inventory.js';
-import { AuditLookup, RegistryBudget } from '../audit/lookup.js';
+import { AdmissionGate, AuditLookup, RegistryBudget } from '../audit/lookup.js';
 import { createAuditMetrics, type AuditMetrics } from '../audit/metrics.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_REPORT_GROUP, POLICY_REPORT_VERSION, REPORT_NAME } from '../audit/policy-report.js';
+import { PolicyReportSync } from '../audit/policy-report-sync.js';
+import { PolicyReportWriter } from '../cluster/policy-reports.js';
 import { auditRecord } from '../audit/run.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { LeaderElector } from '../cluster/lease.js';
 import type { ClusterWatch } from '../cluster/watch.js';
+import { auditedResources } from '../cluster/resources.js';
 import { WorkloadWatch } from '../cluster/workload-watch.js';
 import type { Config } from '../config/schema.js';
 import type { RegistryChecker, RegistryCheckerOptions } from '../registry/checker.js';
@@ -44,6 +50,8 @@ export interface ServeAuditOptions {
   readonly logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Test/lab: registry host overrides, as for the webhook's checker. */
   readonly extra?: Partial<RegistryCheckerOptions>;
+  /** True while the webhook has registry lookups in flight: audit lookups wait for them (admission first). */
+  readonly admissionBusy?: () => boolean;
 }
 
 export class ServeAudit {
@@ -51,7 +59,7 @@ export class ServeAudit {
   readonly elector: LeaderElector;
   /** This replica in the Lease and in Events (host name plus a random suffix: two processes never share one). */
   readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
-  #term: { inventory: Inventory; auditor: Auditor; watch: WorkloadWatch; checker: RegistryChecker; poll?: NodeJS.Timeout } | null = null;
+  #term: { inventory: Inventory; auditor: Auditor; watch: WorkloadWatch; checker: RegistryChecker; reports: PolicyReportSync; poll?: NodeJS.Timeout } | null = null;
   #starting: Promise<void> | null = null;
 
   private constructor(private readonly opts: ServeAuditOptions) {
@@ -117,7 +125,8 @@ export class ServeAudit {
       extra: { ...this.opts.extra, cache: { maxEntries: config.cache.maxEntries, positiveTagMs: 0, positiveDigestMs: 0, negativeMs: 0 } },
       onNetworkLookup: (registry) => this.metrics.lookup('audit', registry),
     });
-    const lookup = new AuditLookup(checker, new RegistryBudget(config.audit.registryLookupsPerMinute));
+    const gate = this.opts.admissionBusy ? new AdmissionGate(this.opts.admissionBusy, { onYield: (ms) => this.metrics.yielded(ms) }) : null;
+    const lookup = new AuditLookup(checker, new RegistryBudget(config.audit.registryLookupsPerMinute), undefined, gate);
     const state = this.opts.cluster.store;
     let depsFor: { config: Config; deps: EngineDeps } | null = null;
     const deps = (): EngineDeps => {
@@ -128,23 +137,45 @@ export class ServeAudit {
       return depsFor.deps;
     };
     const inventory = new Inventory();
+    const reports = new PolicyReportSync({
+      writer: new PolicyReportWriter({
+        client: this.opts.cluster.client,
+        resource: { group: POLICY_REPORT_GROUP, version: POLICY_REPORT_VERSION, plural: 'policyreports' },
+        name: REPORT_NAME,
+        label: { key: MANAGED_BY_LABEL, value: MANAGED_BY },
+        logger: this.opts.logger,
+        onAvailable: (available) => this.metrics.policyReportsAvailable(available && this.#term?.reports === reports),
+        onWrite: (result) => this.metrics.policyReportWrite(result),
+      }),
+      results: () => auditor.results.values(),
+    });
     const auditor = new Auditor({
       inventory,
       audit: (record) => auditRecord(record, deps(), this.opts.config().timeouts.defaultBudgetMs),
       serviceAccountSecrets: (ns, sa) => state.serviceAccount(ns, sa)?.imagePullSecrets ?? [],
       intervalMs: config.audit.intervalSeconds * 1000,
       concurrency: config.audit.concurrency,
-      onResult: (result, previous) => this.#announce(result, previous),
+      onResult: (result, previous) => {
+        this.#announce(result, previous);
+        reports.changed(result.record.namespace);
+      },
+      onRemoved: (previous) => reports.changed(previous.record.namespace),
       onCycleStart: () => lookup.newCycle(),
-      onCycleEnd: (stats) => this.metrics.cycleEnded(stats),
+      onCycleEnd: (stats) => {
+        this.metrics.cycleEnded(stats);
+        void reports.cycleEnded();
+      },
       logger: this.opts.logger,
     });
     const uidOf = (o: unknown): string | undefined => (o as { metadata?: { uid?: string } } | null)?.metadata?.uid;
     const watch = new WorkloadWatch({
       client: this.opts.cluster.client,
       logger: this.opts.logger,
+      // Every carrier kind, the configuration's own included, where the cluster serves it.
+      resources: auditedResources(config.carriers),
+      carriers: config.carriers,
       upsert: (object, type) => {
-        const r = reduceWorkload(object, type);
+        const r = reduceWorkload(object, type, config.carriers);
         if (!r.ok) return this.opts.logger.warn({ kind: type.kind, reason: r.reason }, 'workload object not audited');
         auditor.workloadChanged(inventory.upsert(r.record), r.record);
       },
@@ -157,7 +188,7 @@ export class ServeAudit {
       void checker.close();
       return;
     }
-    const term = { inventory, auditor, watch, checker } as NonNullable<ServeAudit['term']>;
+    const term = { inventory, auditor, watch, checker, reports } as NonNullable<ServeAudit['term']>;
     this.#term = term;
     await watch.start();
     // The first cycle waits for the first lists (workloads, Secrets, ServiceAccounts): absence means
@@ -195,6 +226,10 @@ export class ServeAudit {
     if (!term) return;
     this.#term = null;
     if (term.poll) clearTimeout(term.poll);
+    // Reports stop first: the auditor's stop drops every result, which must not empty the reports
+    // (the new leader rewrites them from its own results).
+    term.reports.stop();
+    this.metrics.policyReportsAvailable(false);
     term.auditor.stop();
     term.watch.stop();
     void term.checker.close();

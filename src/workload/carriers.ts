@@ -26,9 +26,14 @@
  * Pure data plus pure functions.
  */
 import type { ImageUse } from '../findings/types.js';
+import { ARGO_CONTAINER_PATHS, argoReferences, argoTemplatePod } from './argo.js';
+import type { CarrierEnvironment, ElsewhereReading, PodReading } from './reading.js';
+import { mergePodTemplateWithDefault, TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
+import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
-import { path, valueAt, type PathStep } from './paths.js';
+
+export type { CarrierEnvironment, ElsewhereReading, PodNote, PodReading } from './reading.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,18 +50,31 @@ export interface ContainerSite {
  * The pod-level fields that decide pulls (imagePullSecrets, serviceAccountName, nodeSelector, affinity,
  * os), as the project's controller would set them on the pod it makes from the object at `at`.
  */
-export type PodContext = (object: Json, at: readonly (string | number)[]) => Json;
+export type PodContext = (object: Json, at: readonly (string | number)[], env: CarrierEnvironment) => Json;
+
+/**
+ * Reads the pod-like object at `at` the way its controller builds the pod (Argo: templateDefaults
+ * merged in, podSpecPatch applied). When set, it replaces reading `containers` and `context`.
+ */
+export type PodReader = (object: Json, at: readonly (string | number)[], env: CarrierEnvironment) => PodReading;
 
 export interface PodSite {
   readonly path: readonly PathStep[];
   readonly text: string;
+  /** The container-like entries (relative paths): what a reader reads, and what the docs list. */
   readonly containers: readonly ContainerSite[];
   readonly context?: PodContext;
+  readonly read?: PodReader;
 }
 
 export interface ImageSite {
   readonly path: readonly PathStep[];
   readonly text: string;
+  /**
+   * How messages name the image: `step action` with the object's name (a StepAction is one step's
+   * image), or `image field` with its path (a configured bare image).
+   */
+  readonly noun: 'step action' | 'image field';
 }
 
 export type CarrierOrigin = 'kubernetes' | 'well-known' | 'configuration';
@@ -75,6 +93,8 @@ export interface Carrier {
   readonly images: readonly ImageSite[];
   /** A pod spec must be there (built-in kinds: the API server requires it); else absent means none. */
   readonly podSpecRequired: boolean;
+  /** What the kind's controller reads from other objects (Argo `templateRef`): pods when known, else notes. */
+  readonly elsewhere?: (object: Json, env: CarrierEnvironment) => ElsewhereReading;
   readonly substitution: 'argo' | 'tekton' | null;
 }
 
@@ -90,9 +110,12 @@ interface Row {
   namespaced?: boolean;
   project: string;
   podSpecs?: string[];
-  pods?: { path: string; containers: ContainerRow[]; context?: PodContext }[];
+  pods?: { path: string; containers: ContainerRow[]; context?: PodContext; read?: PodReader }[];
   images?: string[];
+  /** How the bare images are named (default `image field`, by path). */
+  imageNoun?: ImageSite['noun'];
   substitution?: 'argo' | 'tekton';
+  elsewhere?: (object: Json, env: CarrierEnvironment) => ElsewhereReading;
 }
 
 function row(origin: CarrierOrigin, r: Row): Carrier {
@@ -111,10 +134,12 @@ function row(origin: CarrierOrigin, r: Row): Carrier {
       text: p.path,
       containers: p.containers.map((c) => ({ path: path(c.path), text: c.path, slot: c.slot, ...(c.defaultName ? { defaultName: c.defaultName } : {}) })),
       ...(p.context ? { context: p.context } : {}),
+      ...(p.read ? { read: p.read } : {}),
     })),
-    images: (r.images ?? []).map((text) => ({ path: path(text), text })),
+    images: (r.images ?? []).map((text) => ({ path: path(text), text, noun: r.imageNoun ?? 'image field' })),
     podSpecRequired: origin === 'kubernetes',
     substitution: r.substitution ?? null,
+    ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
   };
 }
 
@@ -151,36 +176,30 @@ function podFields(fields: Record<string, unknown>): Json {
  * Argo Workflows: every template of kind container/script/containerSet becomes one pod
  * (pkg/apis/workflow/v1alpha1/workflow_types.go, Template: `container *apiv1.Container`,
  * `script *ScriptTemplate` (embeds apiv1.Container), `containerSet.containers []ContainerNode` (embeds
- * apiv1.Container), `initContainers []UserContainer`, `sidecars []UserContainer`). The main container
- * of a container or script template is named "main" (workflow/common/common.go MainContainerName).
+ * apiv1.Container), `initContainers []UserContainer`, `sidecars []UserContainer`), and so does a
+ * template written inline in a step or DAG task (WorkflowStep.Inline, DAGTask.Inline `*Template`).
+ * How the controller builds that pod — templateDefaults, podSpecPatch, whose ServiceAccount, pull
+ * secrets and nodes — is src/workload/argo.ts, each rule cited there.
  */
-const ARGO_CONTAINERS: ContainerRow[] = [
-  { path: 'container', slot: 'containers', defaultName: 'main' },
-  { path: 'script', slot: 'containers', defaultName: 'main' },
-  { path: 'containerSet.containers[*]', slot: 'containers' },
-  { path: 'initContainers[*]', slot: 'initContainers' },
-  { path: 'sidecars[*]', slot: 'containers' },
-];
+const ARGO_CONTAINERS: ContainerRow[] = ARGO_CONTAINER_PATHS.map((c) => ({ ...c }));
 
-/**
- * The pod of an Argo template (workflow/controller/workflowpod.go): serviceAccountName is the
- * template's, else the workflow's (setupServiceAccount), else the controller's default ("default"
- * unless configured); imagePullSecrets are the workflow's `spec.imagePullSecrets` (createWorkflowPod);
- * nodeSelector and affinity are the template's, else the workflow's (addSchedulingConstraints).
- * Not followed: the calling steps/dag template's nodeSelector ("boundary template"), `podSpecPatch`
- * and `templateDefaults`, which are decided at run time.
- */
-function argoContext(specKeys: readonly string[]): PodContext {
-  return (object, at) => {
-    const spec = obj(valueAt(object, specKeys));
-    const tmpl = obj(valueAt(object, at));
-    return podFields({
-      serviceAccountName: first(tmpl['serviceAccountName'], spec['serviceAccountName']),
-      imagePullSecrets: spec['imagePullSecrets'],
-      nodeSelector: first(tmpl['nodeSelector'], spec['nodeSelector']),
-      affinity: first(tmpl['affinity'], spec['affinity']),
-    });
-  };
+function argoPods(specPath: string): Row['pods'] {
+  const specKeys = specPath.split('.');
+  const read: PodReader = (object, at) => argoTemplatePod(object, specKeys, at);
+  return [
+    { path: `${specPath}.templates[*]`, containers: ARGO_CONTAINERS, read },
+    { path: `${specPath}.templates[*].steps[*][*].inline`, containers: ARGO_CONTAINERS, read },
+    { path: `${specPath}.templates[*].dag.tasks[*].inline`, containers: ARGO_CONTAINERS, read },
+  ];
+}
+
+/** A templateRef resolves in the workflow's own namespace, or cluster-wide (templateresolution). */
+function argoLookup(object: Json, env: CarrierEnvironment): ((kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', name: string) => Json | undefined) | undefined {
+  const find = env.workflowTemplate;
+  if (!find) return undefined;
+  const meta = isObject(object['metadata']) ? object['metadata'] : {};
+  const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
+  return (kind, name) => find(kind, namespace, name);
 }
 
 const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Row => ({
@@ -191,8 +210,9 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
   namespaced,
   project: 'Argo Workflows',
   // WorkflowTemplate and ClusterWorkflowTemplate carry a WorkflowSpec too (workflow_template_types.go).
-  pods: [{ path: 'spec.templates[*]', containers: ARGO_CONTAINERS, context: argoContext(['spec']) }],
+  pods: argoPods('spec'),
   substitution: 'argo',
+  elsewhere: (object, env) => argoReferences(object, ['spec'], argoLookup(object, env)),
 });
 
 // --- Tekton Pipelines ---------------------------------------------------------------------------
@@ -200,14 +220,10 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
 /**
  * A Tekton TaskSpec becomes one pod (pkg/apis/pipeline/v1/task_types.go: `steps []Step`,
  * `sidecars []Sidecar`, `stepTemplate *StepTemplate`, whose image is the default of steps that set
- * none). Steps that use a StepAction (`ref`) have no image of their own; missing images are not
- * reported for these entries.
+ * none). Steps that use a StepAction (`ref`) have no image of their own. How the pod is read (the step
+ * template, names) is src/workload/tekton.ts.
  */
-const TEKTON_CONTAINERS: ContainerRow[] = [
-  { path: 'steps[*]', slot: 'containers' },
-  { path: 'sidecars[*]', slot: 'containers' },
-  { path: 'stepTemplate', slot: 'containers', defaultName: 'stepTemplate' },
-];
+const TEKTON_CONTAINERS: ContainerRow[] = TEKTON_CONTAINER_PATHS.map((c) => ({ ...c }));
 
 /** The pod-template fields that decide pulls (pkg/apis/pipeline/pod/template.go, Template). */
 function tektonPodTemplate(t: Json): Json {
@@ -216,28 +232,32 @@ function tektonPodTemplate(t: Json): Json {
 
 /**
  * A TaskRun's pod (docs/taskruns.md, "Specifying ServiceAccount credentials" and "Specifying a Pod
- * template"): `spec.serviceAccountName` (unset: config-defaults `default-service-account`, "default"),
- * pull secrets, nodeSelector and affinity from `spec.podTemplate`. Tekton's cluster-wide default pod
- * template (config-defaults `default-pod-template`) is not visible in the object and not applied.
+ * template"): `spec.serviceAccountName`, and pull secrets, nodeSelector and affinity from
+ * `spec.podTemplate`. Tekton's defaults fill what the run leaves unset (taskrun_defaults.go SetDefaults):
+ * config-defaults `default-service-account` (else "default"), and `default-pod-template` merged under
+ * the run's pod template field by field (pod.MergePodTemplateWithDefault) — when pullguard knows them
+ * (`env.tekton`: a config-defaults ConfigMap among `pullguard check`'s inputs).
  */
-const taskRunContext: PodContext = (object) => {
+const taskRunContext: PodContext = (object, _at, env) => {
   const spec = obj(object['spec']);
-  return podFields({ serviceAccountName: spec['serviceAccountName'], ...tektonPodTemplate(obj(spec['podTemplate'])) });
+  const pod = mergePodTemplateWithDefault(obj(spec['podTemplate']), env.tekton?.podTemplate);
+  return podFields({ serviceAccountName: first(spec['serviceAccountName'], env.tekton?.serviceAccountName), ...tektonPodTemplate(pod) });
 };
 
 /**
  * A PipelineRun's pipeline task (pkg/apis/pipeline/v1/pipelinerun_types.go, GetTaskRunSpec): the
- * `spec.taskRunTemplate` ServiceAccount and pod template, overridden by the `spec.taskRunSpecs[]` entry
- * whose `pipelineTaskName` is the task's name (pod.MergePodTemplateWithDefault: field by field). The
- * v1beta1 names are `spec.serviceAccountName`, `spec.podTemplate`, and `taskServiceAccountName` /
+ * `spec.taskRunTemplate` ServiceAccount and pod template — defaulted from config-defaults as for a
+ * TaskRun (pipelinerun_defaults.go SetDefaults) — overridden by the `spec.taskRunSpecs[]` entry whose
+ * `pipelineTaskName` is the task's name (pod.MergePodTemplateWithDefault: field by field). The v1beta1
+ * names are `spec.serviceAccountName`, `spec.podTemplate`, and `taskServiceAccountName` /
  * `taskPodTemplate` in taskRunSpecs (pkg/apis/pipeline/v1beta1/pipelinerun_types.go).
  */
-const pipelineRunContext: PodContext = (object, at) => {
+const pipelineRunContext: PodContext = (object, at, env) => {
   const spec = obj(object['spec']);
   const taskName = obj(valueAt(object, at.slice(0, -1)))['name'];
   const template = obj(spec['taskRunTemplate']);
-  const base = tektonPodTemplate(obj(first(template['podTemplate'], spec['podTemplate'])));
-  let serviceAccountName = first(template['serviceAccountName'], spec['serviceAccountName']);
+  const base = tektonPodTemplate(mergePodTemplateWithDefault(obj(first(template['podTemplate'], spec['podTemplate'])), env.tekton?.podTemplate));
+  let serviceAccountName = first(template['serviceAccountName'], spec['serviceAccountName'], env.tekton?.serviceAccountName);
   let pod = base;
   const specs = Array.isArray(spec['taskRunSpecs']) ? (spec['taskRunSpecs'] as unknown[]) : [];
   for (const s of specs.map(obj)) {
@@ -289,11 +309,12 @@ const WELL_KNOWN: Row[] = [
     versions: ['v1alpha1'],
     resource: 'cronworkflows',
     project: 'Argo Workflows',
-    pods: [{ path: 'spec.workflowSpec.templates[*]', containers: ARGO_CONTAINERS, context: argoContext(['spec', 'workflowSpec']) }],
+    pods: argoPods('spec.workflowSpec'),
     substitution: 'argo',
+    elsewhere: (object, env) => argoReferences(object, ['spec', 'workflowSpec'], argoLookup(object, env)),
   },
   // tektoncd/pipeline pkg/apis/pipeline/v1 (v1beta1 has the same fields for these paths).
-  { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS }], substitution: 'tekton' },
+  { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() }], substitution: 'tekton' },
   {
     // taskrun_types.go: TaskRunSpec.TaskSpec *TaskSpec `json:"taskSpec"`.
     kind: 'TaskRun',
@@ -301,7 +322,7 @@ const WELL_KNOWN: Row[] = [
     versions: ['v1', 'v1beta1'],
     resource: 'taskruns',
     project: 'Tekton Pipelines',
-    pods: [{ path: 'spec.taskSpec', containers: TEKTON_CONTAINERS, context: taskRunContext }],
+    pods: [{ path: 'spec.taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(taskRunContext) }],
     substitution: 'tekton',
   },
   {
@@ -313,8 +334,8 @@ const WELL_KNOWN: Row[] = [
     resource: 'pipelines',
     project: 'Tekton Pipelines',
     pods: [
-      { path: 'spec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS },
-      { path: 'spec.finally[*].taskSpec', containers: TEKTON_CONTAINERS },
+      { path: 'spec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() },
+      { path: 'spec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() },
     ],
     substitution: 'tekton',
   },
@@ -326,13 +347,13 @@ const WELL_KNOWN: Row[] = [
     resource: 'pipelineruns',
     project: 'Tekton Pipelines',
     pods: [
-      { path: 'spec.pipelineSpec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, context: pipelineRunContext },
-      { path: 'spec.pipelineSpec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, context: pipelineRunContext },
+      { path: 'spec.pipelineSpec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(pipelineRunContext) },
+      { path: 'spec.pipelineSpec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(pipelineRunContext) },
     ],
     substitution: 'tekton',
   },
   // pkg/apis/pipeline/v1beta1/stepaction_types.go (and v1alpha1): StepActionSpec.Image `json:"image"`.
-  { kind: 'StepAction', groups: ['tekton.dev'], versions: ['v1beta1', 'v1alpha1'], resource: 'stepactions', project: 'Tekton Pipelines', images: ['spec.image'], substitution: 'tekton' },
+  { kind: 'StepAction', groups: ['tekton.dev'], versions: ['v1beta1', 'v1alpha1'], resource: 'stepactions', project: 'Tekton Pipelines', images: ['spec.image'], imageNoun: 'step action', substitution: 'tekton' },
   // knative/serving pkg/apis/serving/v1: ServiceSpec and ConfigurationSpec hold
   // `template RevisionTemplateSpec`, whose Spec is a RevisionSpec that embeds corev1.PodSpec inline.
   { kind: 'Service', groups: ['serving.knative.dev'], versions: ['v1'], resource: 'services', project: 'Knative Serving', podSpecs: ['spec.template.spec'] },

@@ -210,3 +210,61 @@ t.test("the projects' own rules decide the pull secrets: Argo's workflow-level i
   t.equal(bare.verdict, 'deny', 'a Task alone names no pull secret: its run decides, default ServiceAccount assumed');
   t.same(bare.findings.map((f) => [f.code, f.container]), [['REGISTRY_AUTH_REQUIRED', 'run']]);
 });
+
+t.test('Argo: what is not read inside a workflow (a templateRef, a templated podSpecPatch) is a note at its line in every format', async (t) => {
+  const wf = [
+    'apiVersion: argoproj.io/v1alpha1', // 1
+    'kind: Workflow', // 2
+    'metadata: {name: w, namespace: ci}', // 3
+    'spec:', // 4
+    '  entrypoint: main', // 5
+    '  templateDefaults:', // 6
+    '    container: {image: "Registry.example.com/Tools:1"}', // 7
+    '  templates:', // 8
+    '    - name: main', // 9
+    '      steps:', // 10
+    '        - - name: build', // 11
+    '            templateRef: {name: ci, template: kaniko}', // 12
+    '          - {name: run, template: run}', // 13
+    '    - name: run', // 14
+    '      container: {args: [x]}', // 15
+    '      podSpecPatch: \'{"containers":[{"name":"main","image":"{{workflow.parameters.image}}"}]}\'', // 16
+    '',
+  ].join('\n');
+  const text = await run(['check', '--offline', '-'], wf);
+  t.equal(text.code, 1, 'the image from templateDefaults is checked, and it is invalid');
+  t.match(text.stdout, /IMAGE_REFERENCE_INVALID.*line 7/);
+  t.match(text.stdout, /note line 12: step "build" runs template "kaniko" of WorkflowTemplate "ci" \(templateRef\), which is not read here/);
+  t.match(text.stdout, /note line 16: the podSpecPatch at spec\.templates\[1\]\.podSpecPatch is not read: it uses \{\{…\}\}/);
+  const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], wf)).stdout);
+  t.same(json.objects[0].notes.map((n: { line: number }) => n.line), [16, 12]);
+  t.same(json.objects[0].unread, []);
+  const sarif = (await run(['check', '--offline', '-o', 'sarif', '-'], wf)).stdout;
+  t.match(sarif, 'runs template \\"kaniko\\"');
+  const junit = (await run(['check', '--offline', '-o', 'junit', '-'], wf)).stdout;
+  t.match(junit, 'NOTE at &lt;stdin&gt;:12: step "build" runs template "kaniko"');
+});
+
+t.test('check reads what a carrier takes from the other inputs: the WorkflowTemplate of a templateRef, Tekton config-defaults', async (t) => {
+  const wt = { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name: 'ci', namespace: 'ci' }, spec: { templates: [{ name: 'kaniko', container: { image: 'Gcr.io/Kaniko:1' } }] } };
+  const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ci' }, spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'build', templateRef: { name: 'ci', template: 'kaniko' } }]] }] } };
+  const both = [wt, wf].map((o) => stringify(o)).join('---\n');
+  const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], both)).stdout);
+  const found = json.objects.map((o: { kind: string; findings: { code: string; line: number }[]; notes: unknown[] }) => [o.kind, o.findings.map((f) => `${f.code}:${f.line}`), o.notes.length]);
+  // The Workflow is denied too, at the reference's line: its run pulls that image.
+  t.same(found, [['WorkflowTemplate', ['IMAGE_REFERENCE_INVALID:10'], 0], ['Workflow', ['IMAGE_REFERENCE_INVALID:24'], 0]]);
+  t.match(json.objects[1].findings[0].message, /^container "main" of template "kaniko" of WorkflowTemplate "ci" \(image "Gcr\.io\/Kaniko:1"\)/);
+  const alone = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], stringify(wf))).stdout);
+  t.same(alone.objects[0].findings, []);
+  t.match(alone.objects[0].notes, [{ message: /which is not read here/ }]);
+
+  const taskRun = { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'r', namespace: 'ci' }, spec: { taskSpec: { steps: [{ name: 'a', image: 'alpine:3.20' }] } } };
+  const defaults = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace: 'tekton-pipelines' }, data: { 'default-pod-template': 'imagePullSecrets:\n- name: regcred\n' } };
+  const codes = async (objects: object[]) =>
+    JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], objects.map((o) => stringify(o)).join('---\n'))).stdout).objects.flatMap((o: { findings: { code: string; message: string }[] }) => o.findings.map((f) => `${f.code} ${f.message}`));
+  t.same(await codes([taskRun]), []);
+  t.match(await codes([taskRun, defaults]), [/^PULL_SECRET_UNVERIFIED step "a" \(image "alpine:3\.20"\):.*regcred/]);
+  const broken = { ...defaults, data: { 'default-pod-template': 'imagePullSecrets: [' } };
+  const r = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], [taskRun, broken].map((o) => stringify(o)).join('---\n'))).stdout);
+  t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*Tekton's default pod template is not applied/ }]);
+});

@@ -2,7 +2,9 @@
  * The continuous audit in `serve`, end to end: a real kube-apiserver and a real registry, two serve
  * processes competing for the audit Lease; Deployments created with kubectl (plus the ReplicaSets and
  * Pods kube-controller-manager would create); a tag deleted from the registry, a pull Secret deleted
- * and restored; the leader stopped. Results are read from each process's /metrics.
+ * and restored; the leader stopped; a workload deleted. Results are read from each process's /metrics
+ * and from the PolicyReport (wgpolicyk8s.io/v1alpha2) the leader writes once its CRD is installed
+ * (test/fixtures/policyreport-crd.yaml; absent at first: nothing is written, nothing crashes).
  */
 import t, { type Test } from 'tap';
 import { cp, mkdtemp } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { request } from 'undici';
 import { kubeUnavailableReason, startKube, waitFor } from '../helpers/kube.js';
 import { freePort, requireRegistry, startRegistry } from '../helpers/registry.js';
 import { apply, deleteTag, deployment, kubectl, namespace, ownedObjects, pullSecret, registryConfig } from '../helpers/audit-cluster.js';
-import { startServe, type ServeChild } from '../helpers/serve.js';
+import { ROOT, startServe, type ServeChild } from '../helpers/serve.js';
 
 // Two API-driven processes, a 30 s audit interval and a failover: longer than tap's default 120 s.
 t.setTimeout(400_000);
@@ -43,6 +45,34 @@ function problems(text: string): string[] {
 }
 
 const leader = (text: string) => /^pullguard_audit_leader 1$/m.test(text);
+
+interface ReportResult {
+  result: string;
+  rule: string;
+  message: string;
+  policy: string;
+  source: string;
+  resources: { kind: string; name: string; namespace: string; uid: string }[];
+  properties: Record<string, string>;
+  timestamp: { seconds: number; nanos: number };
+}
+interface Report {
+  metadata: { name: string; labels: Record<string, string> };
+  summary: Record<string, number>;
+  results: ReportResult[];
+}
+
+/** `namespace`'s PolicyReport `pullguard`, or undefined when there is none (or no CRD). */
+async function policyReport(kube: Parameters<typeof kubectl>[0], namespace: string): Promise<Report | undefined> {
+  try {
+    return JSON.parse(await kubectl(kube, ['-n', namespace, 'get', 'policyreports.wgpolicyk8s.io', 'pullguard', '-o', 'json'])) as Report;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `kind/name/container:result:rule` of every result. */
+const resultsOf = (r: Report) => r.results.map((x) => `${x.resources[0]!.kind}/${x.resources[0]!.name}/${x.properties['container']}:${x.result}:${x.rule}`).sort();
 
 async function scene(t: Test): Promise<void> {
   const [kube, reg] = await Promise.all([startKube(t), startRegistry(t, { auth: 'htpasswd', seed: false })]);
@@ -90,6 +120,18 @@ async function scene(t: Test): Promise<void> {
     t.same(problems(leaders[0]!.text), []);
   });
 
+  await t.test('no PolicyReport CRD: nothing written, said once, nothing crashes; then the CRD is installed', async (t) => {
+    const text = await metricsOf(lead!.metrics);
+    t.match(text, /^pullguard_audit_policyreports_available 0$/m);
+    t.notMatch(text, /pullguard_audit_policyreport_writes_total\{/, 'no write attempted');
+    const said = lead!.serve.stdout().split('\n').filter((l) => l.includes('the PolicyReport CRD is not installed'));
+    t.equal(said.length, 1, 'said once in the log');
+    t.match(said[0], /"level":40/, 'as a warning');
+    t.equal(await policyReport(kube, 'shop'), undefined);
+    await kubectl(kube, ['apply', '-f', join(ROOT, 'test/fixtures/policyreport-crd.yaml')]);
+    await kubectl(kube, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/policyreports.wgpolicyk8s.io']);
+  });
+
   await t.test('a tag deleted: the next cycle reports IMAGE_TAG_NOT_FOUND for exactly the workload using it', async (t) => {
     await deleteTag(reg, 'team/app', '2.0');
     const text = await waitFor('IMAGE_TAG_NOT_FOUND', 60_000, async () => {
@@ -98,6 +140,24 @@ async function scene(t: Test): Promise<void> {
     });
     t.same(problems(text), ['shop/Deployment/api/app:IMAGE_TAG_NOT_FOUND']);
     t.match(text, /^pullguard_audit_workloads\{result="fail"\} 1$/m);
+    // The CRD installed after the first cycle is found at the end of the next one, without a restart.
+    const report = await waitFor('the PolicyReport with the failure', 60_000, async () => {
+      const r = await policyReport(kube, 'shop');
+      return r?.results.some((x) => x.result === 'fail') ? r : undefined;
+    });
+    t.same(resultsOf(report), ['Deployment/api/app:fail:IMAGE_TAG_NOT_FOUND', 'Deployment/web/app:pass:IMAGE_PULLABLE'], 'fail for exactly the workload using the tag; one result per workload container');
+    t.same(report.summary, { pass: 1, fail: 1, warn: 0, error: 0, skip: 0 });
+    t.same(report.metadata.labels, { 'app.kubernetes.io/managed-by': 'pullguard' });
+    const fail = report.results.find((x) => x.result === 'fail')!;
+    t.match(fail, { policy: 'image-pullable', source: 'pullguard', properties: { container: 'app', image: `${reg.host}/team/app:2.0`, codes: 'IMAGE_TAG_NOT_FOUND' } });
+    t.match(fail.message, new RegExp(`^container "app" \\(image "${reg.host.replace(/\./g, '\\.')}/team/app:2\\.0"\\): `), 'the container named one way, the image as written');
+    t.equal(fail.resources[0]!.uid, (await kubectl(kube, ['-n', 'shop', 'get', 'deployment', 'api', '-o', 'jsonpath={.metadata.uid}'])).trim());
+    t.ok(fail.timestamp.seconds > 0);
+    const writes = await metricsOf(lead!.metrics);
+    t.match(writes, /^pullguard_audit_policyreports_available 1$/m);
+    t.match(writes, /^pullguard_audit_policyreport_writes_total\{result="created"\} 1$/m, 'one report created');
+    const follower = replicas.find((r) => r !== lead)!;
+    t.notMatch(await metricsOf(follower.metrics), /pullguard_audit_policyreport_writes_total\{/, 'the follower writes nothing');
     const events = await waitFor('an Event on the Deployment', 10_000, async () => {
       const out = await kubectl(kube, ['-n', 'shop', 'get', 'events', '-o', 'json']);
       const items = (JSON.parse(out) as { items: { reason: string; type: string; message: string; involvedObject: { kind: string; name: string } }[] }).items;
@@ -116,12 +176,24 @@ async function scene(t: Test): Promise<void> {
       return problems(m).some((p) => p.includes('web/app:PULL_SECRET_NOT_FOUND')) ? m : undefined;
     });
     t.ok(problems(gone).includes('shop/Deployment/api/app:PULL_SECRET_NOT_FOUND'));
+    const goneReport = await waitFor('PULL_SECRET_NOT_FOUND in the PolicyReport', 20_000, async () => {
+      const r = await policyReport(kube, 'shop');
+      return r?.results.some((x) => x.resources[0]!.name === 'web' && (x.properties['codes'] ?? '').includes('PULL_SECRET_NOT_FOUND')) ? r : undefined;
+    });
+    const web = goneReport.results.find((x) => x.resources[0]!.name === 'web')!;
+    t.not(web.result, 'pass');
+    t.match(web.message, /PULL_SECRET_NOT_FOUND|regcred/);
     await apply(kube, pullSecret('regcred', 'shop', reg.host, reg.users.alice));
     const back = await waitFor('cleared', 20_000, async () => {
       const m = await metricsOf(lead!.metrics);
       return problems(m).every((p) => !p.includes('PULL_SECRET')) && problems(m).length > 0 ? m : undefined;
     });
     t.same(problems(back), ['shop/Deployment/api/app:IMAGE_TAG_NOT_FOUND']);
+    const backReport = await waitFor('web passing again in the PolicyReport', 20_000, async () => {
+      const r = await policyReport(kube, 'shop');
+      return r?.results.some((x) => x.resources[0]!.name === 'web' && x.result === 'pass') ? r : undefined;
+    });
+    t.same(resultsOf(backReport), ['Deployment/api/app:fail:IMAGE_TAG_NOT_FOUND', 'Deployment/web/app:pass:IMAGE_PULLABLE'], 'the result clears to pass');
     const events = await waitFor('web pullable again', 10_000, async () => {
       const out = await kubectl(kube, ['-n', 'shop', 'get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'json']);
       const items = (JSON.parse(out) as { items: { reason: string }[] }).items.map((e) => e.reason);
@@ -140,5 +212,19 @@ async function scene(t: Test): Promise<void> {
       return leader(m) && problems(m).length > 0 ? m : undefined;
     });
     t.same(problems(text), ['shop/Deployment/api/app:IMAGE_TAG_NOT_FOUND']);
+    lead = other;
+  });
+
+  await t.test('a workload deleted: its result leaves the PolicyReport', async (t) => {
+    await kubectl(kube, ['-n', 'shop', 'delete', 'deployment', 'api']);
+    // No kube-controller-manager here: the ReplicaSet and Pods it would garbage-collect go by hand.
+    await kubectl(kube, ['-n', 'shop', 'delete', 'replicaset', 'api-5d8f']);
+    await kubectl(kube, ['-n', 'shop', 'delete', 'pod', 'api-5d8f-0', 'api-5d8f-1']);
+    const report = await waitFor('the report without api', 30_000, async () => {
+      const r = await policyReport(kube, 'shop');
+      return r && r.results.every((x) => x.resources[0]!.name !== 'api') ? r : undefined;
+    });
+    t.same(resultsOf(report), ['Deployment/web/app:pass:IMAGE_PULLABLE']);
+    t.same(report.summary, { pass: 1, fail: 0, warn: 0, error: 0, skip: 0 });
   });
 }

@@ -154,7 +154,7 @@ if (problem !== null) {
     t.ok(selects(selector, { ...name('shop'), 'pullguard.io/mode': 'enforce' }));
   });
 
-  t.test('RBAC: read-only on the cluster (pull credentials, namespaces, nodes, workloads); its own Lease only', async (t) => {
+  t.test('RBAC: read-only on the cluster (pull credentials, namespaces, nodes, workloads); its own Lease, Events and PolicyReports only', async (t) => {
     const lease = only(base, 'Role');
     t.equal(lease['metadata']['namespace'], 'pullguard');
     t.strictSame(lease['rules'], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }], 'write access to leases in its own namespace only');
@@ -173,6 +173,7 @@ if (problem !== null) {
         ['list', 'watch'].map((v) => `${r} ${v}`),
       ),
       '/events create',
+      ...['get', 'list', 'create', 'update', 'delete'].map((v) => `wgpolicyk8s.io/policyreports ${v}`),
     ];
     t.strictSame([...granted].sort(), expected.sort());
 
