@@ -116,12 +116,17 @@ export class ServeAudit {
 
   async #lead(): Promise<void> {
     const config = this.opts.config();
+    const budget = new RegistryBudget(config.audit.registryLookupsPerMinute);
     const checker = await makeRegistryChecker(config, {
       // Fresh answers every cycle: the per-cycle reuse is AuditLookup's.
       extra: { ...this.opts.extra, cache: { maxEntries: config.cache.maxEntries, positiveTagMs: 0, positiveDigestMs: 0, negativeMs: 0 } },
       onNetworkLookup: (registry) => this.metrics.lookup('audit', registry),
+      onRateLimit: (registry, state) => {
+        const pausedMs = budget.observe(registry, state);
+        if (pausedMs > 0) this.opts.logger.warn({ registry, ...state, pausedSeconds: Math.round(pausedMs / 1000) }, 'audit: the registry says little of its rate limit remains; audit lookups there pause (admission lookups do not)');
+      },
     });
-    const lookup = new AuditLookup(checker, new RegistryBudget(config.audit.registryLookupsPerMinute));
+    const lookup = new AuditLookup(checker, budget);
     const state = this.opts.cluster.store;
     let depsFor: { config: Config; deps: EngineDeps } | null = null;
     const deps = (): EngineDeps => {
