@@ -137,3 +137,20 @@ t.test('through the real client: a low ratelimit-remaining pauses audit lookups 
   t.same(slept, [pausedFor], 'the next audit lookup waited for the pause first');
   t.equal(hub.manifestRequests.filter((r) => r.endsWith(' 4')).length, 1);
 });
+
+t.test('a new per-minute budget (configuration reload) applies to the next lookups', async (t) => {
+  let now = 0;
+  const slept: number[] = [];
+  const budget = new RegistryBudget(60, () => now, async (ms) => {
+    slept.push(ms);
+    now += ms;
+  });
+  for (let i = 0; i < 60; i++) await budget.acquire('r');
+  budget.setPerMinute(6);
+  await budget.acquire('r');
+  t.same(slept, [10_000], 'six a minute: one every ten seconds');
+  budget.setPerMinute(600);
+  now += 60_000;
+  for (let i = 0; i < 600; i++) await budget.acquire('r');
+  t.same(slept, [10_000], 'a larger budget: a minute holds 600');
+});
