@@ -17,19 +17,20 @@ const LAYER: Readonly<Record<string, number>> = {
   findings: 1,
   // workload below config: the configuration names user carriers in workload's path language.
   workload: 2,
-  config: 3,
   credentials: 3,
   registry: 3,
-  verdict: 4,
-  cluster: 4,
   cloud: 4,
-  checks: 5,
-  admission: 6,
-  audit: 6,
-  explain: 6,
-  certs: 6,
-  server: 7,
-  cli: 8,
+  // config above cloud: its `cloud.<id>` switches are the cloud table's ids (src/cloud CLOUDS).
+  config: 5,
+  verdict: 6,
+  cluster: 6,
+  checks: 7,
+  admission: 8,
+  audit: 8,
+  explain: 8,
+  certs: 8,
+  server: 9,
+  cli: 10,
 };
 
 function files(dir: string): string[] {

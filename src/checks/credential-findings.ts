@@ -7,6 +7,7 @@
 import type { CredentialFrom, CredentialProblem, SecretRef } from '../credentials/resolve.js';
 import type { StoredSecret } from '../credentials/state.js';
 import type { IgnoredReason, PullSecretFormat } from '../credentials/pullsecret.js';
+import { cloudById } from '../cloud/index.js';
 import { finding } from '../findings/build.js';
 import type { Finding, ImageUse } from '../findings/types.js';
 import type { ImageReference } from '../reference/types.js';
@@ -162,13 +163,10 @@ export function credentialFinding(use: ImageUse, ref: ImageReference, p: Credent
       });
     case 'auth-required': {
       const domain = ref.domain;
-      const kind = p.registry.kind;
-      const what =
-        kind === 'ecr'
-          ? `${q(domain)} is an Amazon ECR registry, which always requires authentication`
-          : kind === 'acr'
-            ? `${q(domain)} is an Azure Container Registry, which requires authentication`
-            : `${q(domain)} matches the private registry pattern ${q(p.registry.pattern)}`;
+      const cloud = cloudById(p.registry.kind);
+      const what = cloud
+        ? `${q(domain)} is ${cloud.texts.product}, which ${cloud.texts.privacy}`
+        : `${q(domain)} matches the private registry pattern ${q(p.registry.pattern)}`;
       let have: string;
       if (p.secretsFrom === 'none') {
         have = p.podListsSecrets ? 'the pod lists no usable imagePullSecrets' : `neither the pod nor ServiceAccount ${q(p.serviceAccount)} lists imagePullSecrets`;
@@ -179,13 +177,8 @@ export function credentialFinding(use: ImageUse, ref: ImageReference, p: Credent
           : 'no pull secret has a usable entry';
       }
       const nodeText = p.nodeProvidersConfigured ? 'no node credential provider matchImages pattern covers it' : 'no node credential provider is configured for it';
-      const extra =
-        kind === 'ecr'
-          ? ', or give the nodes the ECR credential provider (on EKS: the node IAM role with ECR read access)'
-          : kind === 'acr'
-            ? ', or attach the registry to the cluster (az aks update --attach-acr)'
-            : '';
-      const label = kind === 'ecr' ? 'ECR registry' : kind === 'acr' ? 'ACR registry' : 'private registry';
+      const extra = cloud ? `, or ${cloud.texts.nodeAccess}` : '';
+      const label = cloud ? `${cloud.texts.label} registry` : 'private registry';
       return finding('REGISTRY_AUTH_REQUIRED', use, {
         cause: `${what}, but ${have} and ${nodeText}; the pull fails`,
         fix: `add a kubernetes.io/dockerconfigjson secret with an entry for ${q(suggestedKey(ref))} to imagePullSecrets${extra}`,

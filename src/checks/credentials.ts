@@ -7,6 +7,7 @@ import type { ClusterState } from '../credentials/state.js';
 import type { Config } from '../config/schema.js';
 import type { DockerConfig } from '../credentials/dockerconfig.js';
 import { podCredentialContext, resolvePodCredentials } from '../credentials/resolve.js';
+import { ALWAYS_PRIVATE } from '../cloud/index.js';
 import { finding } from '../findings/build.js';
 import type { Finding } from '../findings/types.js';
 import { credentialFindings } from './credential-findings.js';
@@ -44,6 +45,7 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
   const resolveConfig = {
     nodeCredentialProviders: opts.config.nodeCredentialProviders,
     privateRegistries: opts.config.privateRegistries,
+    alwaysPrivate: ALWAYS_PRIVATE,
     expiringWindowSeconds: opts.config.credentials.expiringWindowSeconds,
     ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
   };

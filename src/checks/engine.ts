@@ -102,6 +102,11 @@ export interface Evaluation {
    * it does. Nothing is checked there; the report says so.
    */
   readonly unread: readonly string[];
+  /**
+   * What could not be read inside a carrier and why, when it is not a finding (an Argo podSpecPatch
+   * substituted at run time, a templateRef to another object): the report shows each as a note.
+   */
+  readonly notes?: readonly { readonly field: string; readonly message: string }[];
 }
 
 export interface Outcome {
@@ -152,7 +157,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
       fix: `give it a pod spec at ${field}`,
       short: `no pod spec: ${workload.missing}; nothing was checked`,
     });
-    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [missing], unread };
+    return { carrier: true, ...NOTHING, problem: workload.missing, findings: [missing], unread, notes: workload.notes };
   }
 
   const isExempt = compileImagePatterns(deps.config.exemptions.images);
@@ -201,7 +206,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
     }
   }
   const problem = workload.problems[0]?.problem ?? null;
-  return { carrier: true, problem, images: reports, findings, unchanged, exempt, substituted: workload.substituted.length, unread };
+  return { carrier: true, problem, images: reports, findings, unchanged, exempt, substituted: workload.substituted.length, unread, notes: workload.notes };
 }
 
 /** Evaluate and decide: the single entry point for the webhook and the CLI. */

@@ -9,13 +9,14 @@
  *   pod admissions. A cache miss there checks nothing.
  * - Images whose pull the kubelet fails before it reaches the registry (a malformed pull secret) are
  *   not asked: the credentials finding already says why.
- * - ECR/ACR images that nodes pull with their own credential provider, with no pull secret matching,
- *   are checked with a credential from pullguard's own cloud identity when `cloud` providers are
- *   given (config `cloud.ecr` / `cloud.acr`); failures to get one become CLOUD_CREDENTIALS_UNAVAILABLE.
+ * - Cloud registry images (ECR, ACR, GAR: src/cloud CLOUDS) that nodes pull with their own credential
+ *   provider, with no pull secret matching, are checked with a credential from pullguard's own cloud
+ *   identity when that cloud's provider is given (config `cloud.<id>`); failures to get one become
+ *   CLOUD_CREDENTIALS_UNAVAILABLE.
  */
 import { CloudCredentialError, type CloudCredentialProvider } from '../cloud/types.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
-import { registryKind } from '../registry/hosts.js';
+import { cloudOf } from '../cloud/index.js';
 import type { AuthEntry } from '../credentials/dockerconfig.js';
 import { tryNextCredential, type Credential, type Platform, type RegistryOutcome } from '../registry/outcome.js';
 import type { ImageReference } from '../reference/types.js';
@@ -40,8 +41,8 @@ export interface RegistryStepOptions {
   readonly lookup: RegistryLookup;
   /** Every platform a node of the cluster has (config `platforms`); images must provide them all unless the pod pins one. */
   readonly clusterPlatforms: () => readonly Platform[];
-  /** Credentials from pullguard's own cloud identity, per registry kind (absent or null: not enabled). */
-  readonly cloud?: { readonly ecr?: CloudCredentialProvider | null; readonly acr?: CloudCredentialProvider | null };
+  /** Credentials from pullguard's own cloud identity, by cloud id (`ecr`, `acr`, `gar`; absent or null: not enabled). */
+  readonly cloud?: Readonly<Record<string, CloudCredentialProvider | null | undefined>>;
 }
 
 /** The credential the kubelet would send for a keyring entry: its exact bytes (an `auth` may decode to non-UTF-8). */
@@ -73,8 +74,8 @@ export function registryStep(opts: RegistryStepOptions): RegistryStep {
           const creds = credentials?.[i];
           if (creds?.keyringError) return null;
           const list = credentialsOf(creds);
-          const kind = registryKind(ref.domain);
-          const candidate = kind === 'ecr' || kind === 'acr' ? opts.cloud?.[kind] : null;
+          const cloud = opts.cloud ? cloudOf(ref.domain) : null;
+          const candidate = cloud ? opts.cloud?.[cloud.id] : null;
           // Only where the kubelet itself would use the nodes' credential provider.
           const provider = candidate && creds?.nodeProvider != null && candidate.handles(ref.domain) ? candidate : null;
 

@@ -6,8 +6,7 @@
 import type { ImageReference } from '../reference/types.js';
 import type { RegistryOutcome, UnreachableCause } from '../registry/outcome.js';
 import { platformString } from '../registry/outcome.js';
-import { registryKind } from '../registry/hosts.js';
-import { ecrLocation, parseEcrHost } from '../cloud/ecr.js';
+import { cloudById, cloudOf } from '../cloud/index.js';
 import { finding } from '../findings/build.js';
 import type { FindingCode } from '../findings/codes.js';
 import type { Finding, ImageUse } from '../findings/types.js';
@@ -19,11 +18,12 @@ export interface RegistryFindingContext {
    */
   readonly nodeCredentialsMayApply?: boolean;
   /**
-   * Set when the check used a credential from pullguard's OWN cloud identity (config `cloud.ecr` /
-   * `cloud.acr`) because the nodes pull with theirs: an authentication or permission failure then
-   * says something about pullguard's setup, not about the pull (CLOUD_CREDENTIALS_UNAVAILABLE).
+   * Set to the cloud's id (src/cloud CLOUDS) when the check used a credential from pullguard's OWN
+   * cloud identity (config `cloud.<id>`) because the nodes pull with theirs: an authentication or
+   * permission failure then says something about pullguard's setup, not about the pull
+   * (CLOUD_CREDENTIALS_UNAVAILABLE).
    */
-  readonly cloudIdentity?: 'ecr' | 'acr';
+  readonly cloudIdentity?: string;
   /**
    * Set when the pod's pull secrets could not be read (no cluster data): the check went without
    * them, so "authentication required" says nothing about the pull.
@@ -31,13 +31,11 @@ export interface RegistryFindingContext {
   readonly credentialsUnknown?: string;
 }
 
-/** How to let pullguard verify images that nodes pull with their own ECR/ACR identity. */
+/** How to let pullguard verify images that nodes pull with their own cloud identity (ECR, ACR, GAR, …). */
 function enableCloudHint(host: string): string {
-  const kind = registryKind(host);
-  if (kind === 'ecr')
-    return '; to verify such images, set cloud.ecr: true and give pullguard an IAM role with ecr:GetAuthorizationToken and ecr:BatchGetImage (IRSA or EKS Pod Identity; docs/cloud.md)';
-  if (kind === 'acr') return `; to verify such images, set cloud.acr: true and give pullguard a workload identity with the AcrPull role on ${host} (docs/cloud.md)`;
-  return '';
+  const cloud = cloudOf(host);
+  if (!cloud) return '';
+  return `; to verify such images, set cloud.${cloud.id}: true and give pullguard ${cloud.texts.enable(host.toLowerCase())}; see ${cloud.texts.docs}`;
 }
 
 function shortDigest(d: string): string {
@@ -86,13 +84,14 @@ export function registryFinding(
       if (outcome.pullThroughCache)
         return make('IMAGE_UNVERIFIED', `${host} has no repository ${ref.path} yet, but it is under an ECR pull-through-cache prefix that creates it on first pull`, 'make sure the upstream image exists', `${repo} not created yet (ECR pull-through cache); not verified`);
       {
-        const ecr = parseEcrHost(host);
-        if (ecr)
+        // A cloud whose host names say more than a name (ECR: account and region) says where it looked.
+        const where = cloudOf(host)?.texts.registryOf?.(host.toLowerCase());
+        if (where)
           return make(
             'IMAGE_REPOSITORY_NOT_FOUND',
-            `repository ${ref.path} does not exist in the ECR registry of ${ecrLocation(ecr)}`,
-            'check the repository name, the account and the region of the image, or create the repository and push the image',
-            `no repository ${ref.path} in ECR ${ecr.account} (${ecr.region}); check name/account/region`,
+            `repository ${ref.path} does not exist in ${where.long}`,
+            `check the repository name, ${where.check} of the image, or create the repository and push the image`,
+            `no repository ${ref.path} in ${where.short}; check ${where.checkShort}`,
           );
       }
       return make('IMAGE_REPOSITORY_NOT_FOUND', `repository ${repo} does not exist`, 'check the image name (registry, namespace, spelling) or push the image first', `repository ${repo} does not exist; check the name or push it`);
@@ -190,20 +189,15 @@ function cloudDenied(
   make: (code: FindingCode, cause: string, fix: string, short?: string) => Finding,
   host: string,
   path: string,
-  kind: 'ecr' | 'acr',
+  kind: string,
   cause: string,
 ): Finding {
-  if (kind === 'ecr')
-    return make(
-      'CLOUD_CREDENTIALS_UNAVAILABLE',
-      `${cause}; the image was not verified (nodes pull with their own identity)`,
-      `allow ecr:BatchGetImage (and ecr:ListImages) on ${path} for pullguard's IAM role (docs/cloud.md)`,
-      `pullguard's IAM role may not read ${path}; allow ecr:BatchGetImage (not verified)`,
-    );
+  const texts = cloudById(kind)?.texts;
+  const grant = texts?.readGrant(host.toLowerCase(), path) ?? { fix: "grant pullguard's identity pull access to the repository", short: 'grant it pull access' };
   return make(
     'CLOUD_CREDENTIALS_UNAVAILABLE',
     `${cause}; the image was not verified (nodes pull with their own identity)`,
-    `assign the AcrPull role to pullguard's identity on ${host} (docs/cloud.md)`,
-    `pullguard's identity may not pull from ${host}; assign it AcrPull (not verified)`,
+    `${grant.fix} (${texts?.docs ?? 'docs/cloud.md'})`,
+    `pullguard's ${texts?.principal ?? 'identity'} may not pull ${path}; ${grant.short} (not verified)`,
   );
 }

@@ -187,7 +187,8 @@ export function objectEntry(input: ObjectInput): ObjectEntry {
     })),
     substituted: evaluation.substituted,
     unread: evaluation.unread.map((field) => ({ field, line: input.lineOf(field) })),
-    notes: input.notes ?? [],
+    // The manifest's own notes (a key given twice), then what the carrier's reading left out.
+    notes: [...(input.notes ?? []), ...(evaluation.notes ?? []).map((n) => ({ line: input.lineOf(n.field) ?? input.line, message: n.message }))],
   };
 }
 

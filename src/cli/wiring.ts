@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Registry as PromRegistry } from 'prom-client';
 import { credentialStep } from '../checks/credentials.js';
-import { AcrCredentialProvider } from '../cloud/acr.js';
-import { EcrCredentialProvider } from '../cloud/ecr.js';
+import { CLOUDS } from '../cloud/index.js';
+import type { CloudCredentialProvider } from '../cloud/types.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { parsePlatform } from '../checks/platforms.js';
 import { registryStep, type RegistryLookup, type RegistryStepOptions } from '../checks/registry-step.js';
@@ -67,7 +67,7 @@ export async function makeRegistryChecker(
       ? { metrics: withHooks(opts.metrics ? createRegistryMetrics(opts.metrics) : {}, opts.onNetworkLookup, opts.onRateLimit) }
       : {}),
   });
-  cloudProviders.set(checker, { registries, hostOverrides: opts.extra?.hostOverrides });
+  cloudProviders.set(checker, { registries, hostOverrides: opts.extra?.hostOverrides, made: new Map() });
   return checker;
 }
 
@@ -101,30 +101,29 @@ function withHooks(
 /**
  * Providers of registry credentials from pullguard's own cloud identity (config `cloud`). They live as
  * long as the checker they serve (token caches survive configuration reloads), share its registry
- * settings (CA bundles, test host overrides), and are created only when `cloud.ecr` / `cloud.acr` is
+ * settings (CA bundles, test host overrides), and are created only when their `cloud.<id>` switch is
  * on — creating one loads no SDK either: that happens on its first credential request.
  */
 interface CloudProviders {
   readonly registries: Readonly<Record<string, RegistrySettings>>;
   readonly hostOverrides: Readonly<Record<string, string>> | undefined;
-  ecr?: EcrCredentialProvider;
-  acr?: AcrCredentialProvider;
+  readonly made: Map<string, CloudCredentialProvider>;
 }
 const cloudProviders = new WeakMap<RegistryChecker, CloudProviders>();
 
 function cloudFor(config: Config, registry: RegistryChecker): Pick<RegistryStepOptions, 'cloud'> {
-  if (!config.cloud.ecr && !config.cloud.acr) return {};
+  const on = CLOUDS.filter((c) => config.cloud[c.id] === true);
+  if (on.length === 0) return {};
   let p = cloudProviders.get(registry);
-  if (!p) cloudProviders.set(registry, (p = { registries: {}, hostOverrides: undefined }));
-  const { registries, hostOverrides } = p;
-  return {
-    cloud: {
-      ecr: config.cloud.ecr ? (p.ecr ??= new EcrCredentialProvider()) : null,
-      acr: config.cloud.acr
-        ? (p.acr ??= new AcrCredentialProvider({ settings: (r) => registries[r] ?? {}, ...(hostOverrides ? { hostOverrides } : {}) }))
-        : null,
-    },
-  };
+  if (!p) cloudProviders.set(registry, (p = { registries: {}, hostOverrides: undefined, made: new Map() }));
+  const { registries, hostOverrides, made } = p;
+  const cloud: Record<string, CloudCredentialProvider> = {};
+  for (const c of on) {
+    let provider = made.get(c.id);
+    if (!provider) made.set(c.id, (provider = c.provider({ settings: (r) => registries[r] ?? {}, ...(hostOverrides ? { hostOverrides } : {}) })));
+    cloud[c.id] = provider;
+  }
+  return { cloud };
 }
 
 /** The configured `platforms` (`os/arch[/variant]`), parsed. */

@@ -29,6 +29,7 @@ import {
   CREDENTIAL_REQUEST_TIMEOUT_MS,
   CloudCredentialError,
   type CloudCredentialProvider,
+  type CloudDescriptor,
   type CredentialRequestOptions,
 } from './types.js';
 
@@ -277,3 +278,31 @@ function numberClaim(c: Record<string, unknown> | null, k: string): number | nul
   const v = c?.[k];
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
 }
+
+/** Azure Container Registry, the `cloud.acr` row of the cloud table (./index.ts). */
+export const acr: CloudDescriptor = {
+  id: 'acr',
+  recognises: (host) => parseAcrHost(host) !== null,
+  alwaysPrivate: true,
+  nodePreset: {
+    name: 'aks',
+    // The AKS nodes' acr-credential-provider configuration (../shared/notes/registries.md,
+    // "Node-side credential providers"): one pattern per cloud, as ACR_HOST takes them.
+    matchImages: ['*.azurecr.io', '*.azurecr.cn', '*.azurecr.de', '*.azurecr.us'],
+    source: 'AKS node acr-credential-provider config (../shared/notes/registries.md)',
+  },
+  provider: (ctx) => new AcrCredentialProvider({ settings: ctx.settings, ...(ctx.hostOverrides ? { hostOverrides: ctx.hostOverrides } : {}) }),
+  texts: {
+    label: 'ACR',
+    product: 'an Azure Container Registry',
+    privacy: 'requires authentication',
+    identity: 'Entra ID identity',
+    authority: 'Entra ID',
+    principal: 'identity',
+    tokenPermission: (host) => `the AcrPull role on ${host}`,
+    readGrant: (host) => ({ fix: `assign the AcrPull role to pullguard's identity on ${host}`, short: 'assign it AcrPull' }),
+    enable: (host) => `a workload identity with the AcrPull role on ${host}`,
+    nodeAccess: 'attach the registry to the cluster (az aks update --attach-acr)',
+    docs: 'docs/cloud.md#azure-container-registry',
+  },
+};

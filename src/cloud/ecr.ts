@@ -22,6 +22,7 @@ import {
   CREDENTIAL_REQUEST_TIMEOUT_MS,
   CloudCredentialError,
   type CloudCredentialProvider,
+  type CloudDescriptor,
   type CloudFailureReason,
   type CredentialRequestOptions,
 } from './types.js';
@@ -39,7 +40,14 @@ export interface EcrHost {
   readonly host: string;
 }
 
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(amazonaws\.com|amazonaws\.com\.cn|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
+/**
+ * The host rule of the kubelet's ECR credential provider, which the EKS nodes run:
+ * kubernetes/cloud-provider-aws cmd/ecr-credential-provider/main.go `ecrPrivateHostPattern`
+ * (commit a76e0ad4e9e0ff6bc8b09991ff97bf9e2cc10a77):
+ * `^(\d{12})\.dkr\.ecr(\-fips)?\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\.(amazonaws\.com(\.cn)?|sc2s\.sgov\.gov|c2s\.ic\.gov)$`.
+ * Any region label is taken (new regions need no change here); hosts are lower-cased first.
+ */
+const ECR_HOST = /^(\d{12})\.dkr\.ecr(-fips)?\.([a-z0-9][a-z0-9_-]*)\.(amazonaws\.com|amazonaws\.com\.cn|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
 
 /**
  * `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` and the C2S/SC2S forms
@@ -235,3 +243,35 @@ export function ecrError(h: EcrHost, err: unknown): CloudCredentialError {
     return mk('timeout', `ECR GetAuthorizationToken for ${where} timed out (${short(err)})`, 'check pullguard\'s network access to the ECR API endpoint');
   return mk('unavailable', `ECR GetAuthorizationToken for ${where} failed (${short(err)})`, 'retry; if it persists, check pullguard\'s network access to the ECR API and STS endpoints');
 }
+
+/** Amazon ECR, the `cloud.ecr` row of the cloud table (./index.ts). */
+export const ecr: CloudDescriptor = {
+  id: 'ecr',
+  recognises: (host) => parseEcrHost(host) !== null,
+  alwaysPrivate: true,
+  nodePreset: {
+    name: 'eks',
+    // The EKS node AMIs' ecr-credential-provider configuration (../shared/notes/registries.md,
+    // "Node-side credential providers"); every host parseEcrHost takes is matched by one of them.
+    matchImages: ['*.dkr.ecr.*.amazonaws.com', '*.dkr.ecr.*.amazonaws.com.cn', '*.dkr.ecr-fips.*.amazonaws.com', '*.dkr.ecr.*.c2s.ic.gov', '*.dkr.ecr.*.sc2s.sgov.gov'],
+    source: 'EKS AMI ecr-credential-provider config (../shared/notes/registries.md); host rule: kubernetes/cloud-provider-aws cmd/ecr-credential-provider/main.go@a76e0ad4e9e0ff6bc8b09991ff97bf9e2cc10a77',
+  },
+  provider: () => new EcrCredentialProvider(),
+  texts: {
+    label: 'ECR',
+    product: 'an Amazon ECR registry',
+    privacy: 'always requires authentication',
+    identity: 'AWS identity',
+    authority: 'AWS',
+    principal: 'IAM role',
+    tokenPermission: () => 'ecr:GetAuthorizationToken',
+    readGrant: (_host, repository) => ({ fix: `allow ecr:BatchGetImage (and ecr:ListImages) on ${repository} for pullguard's IAM role`, short: 'allow ecr:BatchGetImage' }),
+    enable: () => 'an IAM role with ecr:GetAuthorizationToken and ecr:BatchGetImage (IRSA or EKS Pod Identity)',
+    nodeAccess: 'give the nodes the ECR credential provider (on EKS: the node IAM role with ECR read access)',
+    docs: 'docs/cloud.md#amazon-ecr',
+    registryOf: (host) => {
+      const h = parseEcrHost(host);
+      return h ? { long: `the ECR registry of ${ecrLocation(h)}`, short: `ECR ${h.account} (${h.region})`, check: 'the account and the region', checkShort: 'name/account/region' } : null;
+    },
+  },
+};

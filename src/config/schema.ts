@@ -3,6 +3,7 @@
  * with ajv, which also fills in the defaults) and its TypeScript shape. Every key and its default is
  * documented in manifests/config.example.yaml; a test keeps the two in step.
  */
+import { CLOUDS } from '../cloud/index.js';
 import type { Action } from '../findings/codes.js';
 import type { CarrierConfig } from '../workload/carriers.js';
 
@@ -32,10 +33,11 @@ export interface Config {
   readonly registryChecks: boolean;
   readonly registries: Readonly<Record<string, RegistrySettings>>;
   /**
-   * Check ECR / ACR images that nodes pull with their own credential provider (and no pull secret
-   * covers) with a registry credential from pullguard's OWN cloud identity (docs/cloud.md).
+   * Check cloud registry images (ECR, ACR, GAR: one switch per entry of src/cloud CLOUDS, by its id)
+   * that nodes pull with their own credential provider (and no pull secret covers) with a registry
+   * credential from pullguard's OWN cloud identity (docs/cloud.md). Every listed id is present.
    */
-  readonly cloud: { readonly ecr: boolean; readonly acr: boolean };
+  readonly cloud: Readonly<Record<string, boolean>>;
   /** Every platform (`os/arch[/variant]`) a node of the cluster has; images must provide them all unless the pod pins one. */
   readonly platforms: readonly string[];
   readonly cache: {
@@ -129,10 +131,8 @@ export const CONFIG_SCHEMA = {
     cloud: {
       type: 'object',
       additionalProperties: false,
-      properties: {
-        ecr: { type: 'boolean', default: false },
-        acr: { type: 'boolean', default: false },
-      },
+      // One switch per cloud of the table (src/cloud/index.ts CLOUDS), off by default.
+      properties: Object.fromEntries(CLOUDS.map((c) => [c.id, { type: 'boolean', default: false }])),
       default: {},
     },
     platforms: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$' }, default: [] },

@@ -22,27 +22,18 @@ import {
 } from './keyring.js';
 import type { IgnoredReason, PullSecretFormat } from './pullsecret.js';
 
-/** kubelet credential-provider `matchImages` patterns of managed node pools (registries.md). */
-export const NODE_PROVIDER_PRESETS = {
-  eks: [
-    '*.dkr.ecr.*.amazonaws.com',
-    '*.dkr.ecr.*.amazonaws.com.cn',
-    '*.dkr.ecr-fips.*.amazonaws.com',
-    '*.dkr.ecr.*.c2s.ic.gov',
-    '*.dkr.ecr.*.sc2s.sgov.gov',
-  ],
-  aks: ['*.azurecr.io', '*.azurecr.cn', '*.azurecr.de', '*.azurecr.us'],
-} as const satisfies Record<string, readonly string[]>;
-
-export type NodeProviderPreset = keyof typeof NODE_PROVIDER_PRESETS;
-
 export const DEFAULT_EXPIRING_WINDOW_SECONDS = 3600;
 
 export interface ResolveConfig {
-  /** `matchImages` patterns of the kubelet credential providers on the nodes (see NODE_PROVIDER_PRESETS). */
+  /** `matchImages` patterns of the kubelet credential providers on the nodes (presets: src/cloud CLOUDS). */
   readonly nodeCredentialProviders: readonly string[];
   /** Registries known to require authentication (same pattern matcher). */
   readonly privateRegistries: readonly string[];
+  /**
+   * Cloud registries whose images always need credentials, by cloud id (src/cloud ALWAYS_PRIVATE: ECR,
+   * ACR), tried before `privateRegistries`. Given by the caller: the cloud table sits above this layer.
+   */
+  readonly alwaysPrivate?: readonly AlwaysPrivate[];
   /** Warn about tokens expiring within this many seconds (default 3600). */
   readonly expiringWindowSeconds?: number;
   /** The nodes' docker config.json entries, if known (source `docker-config`). */
@@ -66,7 +57,14 @@ export interface ImageInput {
   readonly ref: ImageReference;
 }
 
-export type RegistryAuthKind = 'ecr' | 'acr' | 'private';
+/** A cloud id (`ecr`, `acr`: src/cloud CLOUDS) or `private` (config `privateRegistries`). */
+export type RegistryAuthKind = string;
+
+/** Registries of one cloud that always need credentials: its id and its node-provider patterns. */
+export interface AlwaysPrivate {
+  readonly kind: string;
+  readonly patterns: readonly string[];
+}
 
 export interface ImageCredentials {
   readonly use: ImageUse;
@@ -177,40 +175,44 @@ export function podCredentialContext(podSpec: unknown, namespace: string, isPod:
   return { namespace, imagePullSecrets: names, serviceAccountName, isPod };
 }
 
-const ECR_PATTERNS: readonly string[] = NODE_PROVIDER_PRESETS.eks;
-const ACR_PATTERNS: readonly string[] = NODE_PROVIDER_PRESETS.aks;
-
-/** Offline: does this repository's registry always require authentication? */
 /**
- * Image names remembered per `privateRegistries` list (one list per loaded configuration, so a reload
- * starts afresh). Matching runs the kubelet's URL-glob rules over every ECR, ACR and private pattern;
- * the answer for a name never changes. Bounded: names come from workloads.
+ * Offline: does this repository's registry always require authentication?
+ *
+ * Image names remembered per (cloud list, `privateRegistries` list) pair — one pair per loaded
+ * configuration, so a reload starts afresh. Matching runs the kubelet's URL-glob rules over every cloud
+ * and private pattern; the answer for a name never changes. Bounded: names come from workloads.
  */
 export const AUTH_REQUIREMENT_MEMO_MAX = 4096;
 type AuthRequirement = { readonly kind: RegistryAuthKind; readonly pattern: string } | null;
-const authMemo = new WeakMap<readonly string[], Map<string, AuthRequirement>>();
+const NO_CLOUDS: readonly AlwaysPrivate[] = [];
+const authMemo = new WeakMap<readonly AlwaysPrivate[], WeakMap<readonly string[], Map<string, AuthRequirement>>>();
 
-export function registryAuthRequirement(name: string, privateRegistries: readonly string[]): AuthRequirement {
-  let memo = authMemo.get(privateRegistries);
+export function registryAuthRequirement(name: string, privateRegistries: readonly string[], alwaysPrivate: readonly AlwaysPrivate[] = NO_CLOUDS): AuthRequirement {
+  let byList = authMemo.get(alwaysPrivate);
+  if (byList === undefined) {
+    byList = new WeakMap();
+    authMemo.set(alwaysPrivate, byList);
+  }
+  let memo = byList.get(privateRegistries);
   if (memo === undefined) {
     memo = new Map();
-    authMemo.set(privateRegistries, memo);
+    byList.set(privateRegistries, memo);
   }
   let found = memo.get(name);
   if (found === undefined) {
-    found = matchAuthRequirement(name, privateRegistries);
+    found = matchAuthRequirement(name, privateRegistries, alwaysPrivate);
     if (memo.size >= AUTH_REQUIREMENT_MEMO_MAX) memo.clear();
     memo.set(name, found);
   }
   return found;
 }
 
-function matchAuthRequirement(name: string, privateRegistries: readonly string[]): AuthRequirement {
-  let p = firstMatchingPattern(ECR_PATTERNS, name);
-  if (p) return { kind: 'ecr', pattern: p };
-  p = firstMatchingPattern(ACR_PATTERNS, name);
-  if (p) return { kind: 'acr', pattern: p };
-  p = firstMatchingPattern(privateRegistries, name);
+function matchAuthRequirement(name: string, privateRegistries: readonly string[], alwaysPrivate: readonly AlwaysPrivate[]): AuthRequirement {
+  for (const cloud of alwaysPrivate) {
+    const p = firstMatchingPattern(cloud.patterns, name);
+    if (p) return { kind: cloud.kind, pattern: p };
+  }
+  const p = firstMatchingPattern(privateRegistries, name);
   if (p) return { kind: 'private', pattern: p };
   return null;
 }
@@ -318,7 +320,7 @@ export function resolvePodCredentials(
         credentials: [],
         sources: [],
         nodeProvider: firstMatchingPattern(config.nodeCredentialProviders, ref.name),
-        authRequired: registryAuthRequirement(ref.name, config.privateRegistries),
+        authRequired: registryAuthRequirement(ref.name, config.privateRegistries, config.alwaysPrivate),
         keyringError: made.error,
         problems,
       };
@@ -345,7 +347,7 @@ export function resolvePodCredentials(
     });
 
     // Offline: registries that always need credentials.
-    const authRequired = registryAuthRequirement(ref.name, config.privateRegistries);
+    const authRequired = registryAuthRequirement(ref.name, config.privateRegistries, config.alwaysPrivate);
     if (authRequired && credentials.length === 0 && nodeProvider === null && complete) {
       problems.push({
         kind: 'auth-required',

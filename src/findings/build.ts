@@ -40,14 +40,17 @@ const SLOT_NOUN: Readonly<Record<ImageSlot, string>> = {
 /**
  * The one way to name where an image is used: `container "app"`, `init container "setup"`,
  * `ephemeral container "debug"`, `image volume "models"`; an unnamed entry by its index
- * (`container #2`); an entry that is not a container at all by its field (`spec.containers`).
+ * (`container #2`); an entry that is not a container at all by its field (`spec.containers`). In a
+ * custom resource, the project's own noun and the part of the object that makes the pod, when it
+ * makes several: `container "main" of template "build"`, `step #0 of task "fetch"`.
  */
 export function subjectOf(at: ImageUse | PodSpecPlace): string {
   if (at.slot === 'podSpec') return 'the pod spec';
-  const noun = SLOT_NOUN[at.slot];
-  if (at.container === '') return `${noun} at ${at.field}`;
-  if (/^#\d+$/.test(at.container)) return `${noun} ${at.container}`;
-  return `${noun} ${q(at.container)}`;
+  const noun = at.noun ?? SLOT_NOUN[at.slot];
+  const of = at.within ? ` of ${at.within}` : '';
+  if (at.container === '') return `${noun} at ${at.field}${of}`;
+  if (/^#\d+$/.test(at.container)) return `${noun} ${at.container}${of}`;
+  return `${noun} ${q(at.container)}${of}`;
 }
 
 /**

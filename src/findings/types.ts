@@ -27,6 +27,17 @@ export interface ImageUse {
   readonly image: string | null;
   /** Why `image` is null: what the field held instead (`the container has no image`, `image is a number, not a string`). */
   readonly problem: string | null;
+  /**
+   * What the carrier's project calls the entry, when it is not a pod spec's container: `step` and
+   * `sidecar` (Tekton, Argo), `step action` (`container` is then the StepAction's name), `image field`
+   * (a configured bare image path; `container` is then that path). Default: the slot's noun.
+   */
+  readonly noun?: string;
+  /**
+   * The part of a carrier that becomes this entry's pod, as its project names it, when the object
+   * makes more than one: `template "build"` (Argo), `task "fetch"` (a Tekton pipeline task).
+   */
+  readonly within?: string;
 }
 
 /**
@@ -48,7 +59,9 @@ export interface Finding {
   readonly image: string;
   /**
    * How every text names the place, the one way (src/findings/build.ts subjectOf): `container "app"`,
-   * `init container "setup"`, `ephemeral container "debug"`, `image volume "models"`, `the pod spec`.
+   * `init container "setup"`, `ephemeral container "debug"`, `image volume "models"`, `the pod spec`;
+   * in a custom resource `container "main" of template "build"`, `step "compile" of task "build"`,
+   * `step action "git-clone"`.
    */
   readonly subject: string;
   /** Full sentence(s): subject and image, what is wrong, how to fix it. */

@@ -1,16 +1,16 @@
 /**
  * Which registry a reference's domain names, and where its API lives.
- * Sources: docker/distribution reference normalisation (docker.io), registries.md (ECR/ACR hosts).
+ * Sources: docker/distribution reference normalisation (docker.io), registries.md.
+ * Cloud registries with their own credentials (ECR, ACR, GAR) are recognised by their descriptors
+ * (src/cloud CLOUDS), not here: the registry protocol is the same for them.
  */
 
-export type RegistryKind = 'dockerhub' | 'ecr' | 'ecr-public' | 'acr' | 'ghcr' | 'generic';
+export type RegistryKind = 'dockerhub' | 'ecr-public' | 'ghcr' | 'generic';
 
 /** The host Docker Hub's API is served from (`docker.io` is only a name). */
 export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 
 const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
-const ECR = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)$/;
-const ACR = /^[a-z0-9-]+\.azurecr\.(io|cn|us|de)$/;
 
 /** Split `host[:port]` (IPv6 in brackets allowed). */
 export function splitHostPort(domain: string): { host: string; port: number | null } {
@@ -40,9 +40,7 @@ export function registryKind(domain: string): RegistryKind {
 function classify(domain: string): RegistryKind {
   const host = splitHostPort(domain.toLowerCase()).host;
   if (DOCKER_HUB_NAMES.has(host)) return 'dockerhub';
-  if (ECR.test(host)) return 'ecr';
   if (host === 'public.ecr.aws') return 'ecr-public';
-  if (ACR.test(host)) return 'acr';
   if (host === 'ghcr.io') return 'ghcr';
   return 'generic';
 }

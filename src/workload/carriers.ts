@@ -26,9 +26,14 @@
  * Pure data plus pure functions.
  */
 import type { ImageUse } from '../findings/types.js';
+import { ARGO_CONTAINER_PATHS, argoReferenceNotes, argoTemplatePod } from './argo.js';
+import type { PodNote, PodReading } from './reading.js';
+import { TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
+import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
-import { path, valueAt, type PathStep } from './paths.js';
+
+export type { PodNote, PodReading } from './reading.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,16 +52,29 @@ export interface ContainerSite {
  */
 export type PodContext = (object: Json, at: readonly (string | number)[]) => Json;
 
+/**
+ * Reads the pod-like object at `at` the way its controller builds the pod (Argo: templateDefaults
+ * merged in, podSpecPatch applied). When set, it replaces reading `containers` and `context`.
+ */
+export type PodReader = (object: Json, at: readonly (string | number)[]) => PodReading;
+
 export interface PodSite {
   readonly path: readonly PathStep[];
   readonly text: string;
+  /** The container-like entries (relative paths): what a reader reads, and what the docs list. */
   readonly containers: readonly ContainerSite[];
   readonly context?: PodContext;
+  readonly read?: PodReader;
 }
 
 export interface ImageSite {
   readonly path: readonly PathStep[];
   readonly text: string;
+  /**
+   * How messages name the image: `step action` with the object's name (a StepAction is one step's
+   * image), or `image field` with its path (a configured bare image).
+   */
+  readonly noun: 'step action' | 'image field';
 }
 
 export type CarrierOrigin = 'kubernetes' | 'well-known' | 'configuration';
@@ -75,6 +93,8 @@ export interface Carrier {
   readonly images: readonly ImageSite[];
   /** A pod spec must be there (built-in kinds: the API server requires it); else absent means none. */
   readonly podSpecRequired: boolean;
+  /** What the kind's controller reads from other objects (Argo `templateRef`): notes, not images. */
+  readonly elsewhere?: (object: Json) => readonly PodNote[];
   readonly substitution: 'argo' | 'tekton' | null;
 }
 
@@ -90,9 +110,12 @@ interface Row {
   namespaced?: boolean;
   project: string;
   podSpecs?: string[];
-  pods?: { path: string; containers: ContainerRow[]; context?: PodContext }[];
+  pods?: { path: string; containers: ContainerRow[]; context?: PodContext; read?: PodReader }[];
   images?: string[];
+  /** How the bare images are named (default `image field`, by path). */
+  imageNoun?: ImageSite['noun'];
   substitution?: 'argo' | 'tekton';
+  elsewhere?: (object: Json) => readonly PodNote[];
 }
 
 function row(origin: CarrierOrigin, r: Row): Carrier {
@@ -111,10 +134,12 @@ function row(origin: CarrierOrigin, r: Row): Carrier {
       text: p.path,
       containers: p.containers.map((c) => ({ path: path(c.path), text: c.path, slot: c.slot, ...(c.defaultName ? { defaultName: c.defaultName } : {}) })),
       ...(p.context ? { context: p.context } : {}),
+      ...(p.read ? { read: p.read } : {}),
     })),
-    images: (r.images ?? []).map((text) => ({ path: path(text), text })),
+    images: (r.images ?? []).map((text) => ({ path: path(text), text, noun: r.imageNoun ?? 'image field' })),
     podSpecRequired: origin === 'kubernetes',
     substitution: r.substitution ?? null,
+    ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
   };
 }
 
@@ -151,36 +176,21 @@ function podFields(fields: Record<string, unknown>): Json {
  * Argo Workflows: every template of kind container/script/containerSet becomes one pod
  * (pkg/apis/workflow/v1alpha1/workflow_types.go, Template: `container *apiv1.Container`,
  * `script *ScriptTemplate` (embeds apiv1.Container), `containerSet.containers []ContainerNode` (embeds
- * apiv1.Container), `initContainers []UserContainer`, `sidecars []UserContainer`). The main container
- * of a container or script template is named "main" (workflow/common/common.go MainContainerName).
+ * apiv1.Container), `initContainers []UserContainer`, `sidecars []UserContainer`), and so does a
+ * template written inline in a step or DAG task (WorkflowStep.Inline, DAGTask.Inline `*Template`).
+ * How the controller builds that pod — templateDefaults, podSpecPatch, whose ServiceAccount, pull
+ * secrets and nodes — is src/workload/argo.ts, each rule cited there.
  */
-const ARGO_CONTAINERS: ContainerRow[] = [
-  { path: 'container', slot: 'containers', defaultName: 'main' },
-  { path: 'script', slot: 'containers', defaultName: 'main' },
-  { path: 'containerSet.containers[*]', slot: 'containers' },
-  { path: 'initContainers[*]', slot: 'initContainers' },
-  { path: 'sidecars[*]', slot: 'containers' },
-];
+const ARGO_CONTAINERS: ContainerRow[] = ARGO_CONTAINER_PATHS.map((c) => ({ ...c }));
 
-/**
- * The pod of an Argo template (workflow/controller/workflowpod.go): serviceAccountName is the
- * template's, else the workflow's (setupServiceAccount), else the controller's default ("default"
- * unless configured); imagePullSecrets are the workflow's `spec.imagePullSecrets` (createWorkflowPod);
- * nodeSelector and affinity are the template's, else the workflow's (addSchedulingConstraints).
- * Not followed: the calling steps/dag template's nodeSelector ("boundary template"), `podSpecPatch`
- * and `templateDefaults`, which are decided at run time.
- */
-function argoContext(specKeys: readonly string[]): PodContext {
-  return (object, at) => {
-    const spec = obj(valueAt(object, specKeys));
-    const tmpl = obj(valueAt(object, at));
-    return podFields({
-      serviceAccountName: first(tmpl['serviceAccountName'], spec['serviceAccountName']),
-      imagePullSecrets: spec['imagePullSecrets'],
-      nodeSelector: first(tmpl['nodeSelector'], spec['nodeSelector']),
-      affinity: first(tmpl['affinity'], spec['affinity']),
-    });
-  };
+function argoPods(specPath: string): Row['pods'] {
+  const specKeys = specPath.split('.');
+  const read: PodReader = (object, at) => argoTemplatePod(object, specKeys, at);
+  return [
+    { path: `${specPath}.templates[*]`, containers: ARGO_CONTAINERS, read },
+    { path: `${specPath}.templates[*].steps[*][*].inline`, containers: ARGO_CONTAINERS, read },
+    { path: `${specPath}.templates[*].dag.tasks[*].inline`, containers: ARGO_CONTAINERS, read },
+  ];
 }
 
 const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Row => ({
@@ -191,8 +201,9 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
   namespaced,
   project: 'Argo Workflows',
   // WorkflowTemplate and ClusterWorkflowTemplate carry a WorkflowSpec too (workflow_template_types.go).
-  pods: [{ path: 'spec.templates[*]', containers: ARGO_CONTAINERS, context: argoContext(['spec']) }],
+  pods: argoPods('spec'),
   substitution: 'argo',
+  elsewhere: (object) => argoReferenceNotes(object, ['spec']),
 });
 
 // --- Tekton Pipelines ---------------------------------------------------------------------------
@@ -200,14 +211,10 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
 /**
  * A Tekton TaskSpec becomes one pod (pkg/apis/pipeline/v1/task_types.go: `steps []Step`,
  * `sidecars []Sidecar`, `stepTemplate *StepTemplate`, whose image is the default of steps that set
- * none). Steps that use a StepAction (`ref`) have no image of their own; missing images are not
- * reported for these entries.
+ * none). Steps that use a StepAction (`ref`) have no image of their own. How the pod is read (the step
+ * template, names) is src/workload/tekton.ts.
  */
-const TEKTON_CONTAINERS: ContainerRow[] = [
-  { path: 'steps[*]', slot: 'containers' },
-  { path: 'sidecars[*]', slot: 'containers' },
-  { path: 'stepTemplate', slot: 'containers', defaultName: 'stepTemplate' },
-];
+const TEKTON_CONTAINERS: ContainerRow[] = TEKTON_CONTAINER_PATHS.map((c) => ({ ...c }));
 
 /** The pod-template fields that decide pulls (pkg/apis/pipeline/pod/template.go, Template). */
 function tektonPodTemplate(t: Json): Json {
@@ -289,11 +296,12 @@ const WELL_KNOWN: Row[] = [
     versions: ['v1alpha1'],
     resource: 'cronworkflows',
     project: 'Argo Workflows',
-    pods: [{ path: 'spec.workflowSpec.templates[*]', containers: ARGO_CONTAINERS, context: argoContext(['spec', 'workflowSpec']) }],
+    pods: argoPods('spec.workflowSpec'),
     substitution: 'argo',
+    elsewhere: (object) => argoReferenceNotes(object, ['spec', 'workflowSpec']),
   },
   // tektoncd/pipeline pkg/apis/pipeline/v1 (v1beta1 has the same fields for these paths).
-  { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS }], substitution: 'tekton' },
+  { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() }], substitution: 'tekton' },
   {
     // taskrun_types.go: TaskRunSpec.TaskSpec *TaskSpec `json:"taskSpec"`.
     kind: 'TaskRun',
@@ -301,7 +309,7 @@ const WELL_KNOWN: Row[] = [
     versions: ['v1', 'v1beta1'],
     resource: 'taskruns',
     project: 'Tekton Pipelines',
-    pods: [{ path: 'spec.taskSpec', containers: TEKTON_CONTAINERS, context: taskRunContext }],
+    pods: [{ path: 'spec.taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(taskRunContext) }],
     substitution: 'tekton',
   },
   {
@@ -313,8 +321,8 @@ const WELL_KNOWN: Row[] = [
     resource: 'pipelines',
     project: 'Tekton Pipelines',
     pods: [
-      { path: 'spec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS },
-      { path: 'spec.finally[*].taskSpec', containers: TEKTON_CONTAINERS },
+      { path: 'spec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() },
+      { path: 'spec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() },
     ],
     substitution: 'tekton',
   },
@@ -326,13 +334,13 @@ const WELL_KNOWN: Row[] = [
     resource: 'pipelineruns',
     project: 'Tekton Pipelines',
     pods: [
-      { path: 'spec.pipelineSpec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, context: pipelineRunContext },
-      { path: 'spec.pipelineSpec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, context: pipelineRunContext },
+      { path: 'spec.pipelineSpec.tasks[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(pipelineRunContext) },
+      { path: 'spec.pipelineSpec.finally[*].taskSpec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec(pipelineRunContext) },
     ],
     substitution: 'tekton',
   },
   // pkg/apis/pipeline/v1beta1/stepaction_types.go (and v1alpha1): StepActionSpec.Image `json:"image"`.
-  { kind: 'StepAction', groups: ['tekton.dev'], versions: ['v1beta1', 'v1alpha1'], resource: 'stepactions', project: 'Tekton Pipelines', images: ['spec.image'], substitution: 'tekton' },
+  { kind: 'StepAction', groups: ['tekton.dev'], versions: ['v1beta1', 'v1alpha1'], resource: 'stepactions', project: 'Tekton Pipelines', images: ['spec.image'], imageNoun: 'step action', substitution: 'tekton' },
   // knative/serving pkg/apis/serving/v1: ServiceSpec and ConfigurationSpec hold
   // `template RevisionTemplateSpec`, whose Spec is a RevisionSpec that embeds corev1.PodSpec inline.
   { kind: 'Service', groups: ['serving.knative.dev'], versions: ['v1'], resource: 'services', project: 'Knative Serving', podSpecs: ['spec.template.spec'] },

@@ -20,7 +20,7 @@
  * checks its type and reports what it found instead of throwing.
  */
 import type { ImageUse } from '../findings/types.js';
-import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier } from './carriers.js';
+import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier, type PodNote } from './carriers.js';
 import { resolve, type PathProblem, type PathStep } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -177,8 +177,13 @@ export interface CarrierWorkload {
    * before any pod exists, so they are no references yet and are not checked.
    */
   readonly substituted: readonly ImageUse[];
-  /** Every image field read (checked or substituted), by field path (computed on first use). */
+  /** Every image field read (checked, substituted or replaced before the pod is made), by field path (computed on first use). */
   readonly read: ReadonlySet<string>;
+  /**
+   * What could not be read and why, where it is not a finding: a podSpecPatch Argo substitutes at run
+   * time, a template of another object (`templateRef`). Reports show them as notes.
+   */
+  readonly notes: readonly PodNote[];
 }
 
 /** Argo: `{{inputs.parameters.image}}`; Tekton: `$(params.image)` (their variable-substitution docs). */
@@ -203,6 +208,8 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
   const pods: PodGroup[] = [];
   const problems: { field: string; problem: string }[] = [];
   const substituted: ImageUse[] = [];
+  const notes: PodNote[] = [];
+  const replaced: string[] = [];
   const pattern = carrier.substitution ? SUBSTITUTION[carrier.substitution] : null;
   const keep = (uses: ImageUse[]): ImageUse[] => {
     if (!pattern) return uses;
@@ -238,6 +245,13 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
         problems.push({ field: m.field === '' ? '(the object)' : m.field, problem: `${m.field} is ${describe(m.value)}, not an object` });
         continue;
       }
+      if (site.read) {
+        const r = site.read(root, m.keys);
+        notes.push(...r.notes);
+        replaced.push(...r.replaced);
+        if (r.uses.length > 0) pods.push({ field: m.field, podSpec: r.podSpec, uses: keep([...r.uses]) });
+        continue;
+      }
       const uses: ImageUse[] = [];
       for (const c of site.containers) {
         const found = resolve(m.value, c.path, m.field, m.keys);
@@ -256,17 +270,22 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
     for (const site of carrier.images) {
       const { matches, problems: ps } = resolve(object, site.path);
       note(ps);
+      // A bare image has no container name of its own: a StepAction's is named by the StepAction (the
+      // step that uses it takes it whole), a configured one by its field.
+      const meta = isObject(root['metadata']) ? root['metadata'] : {};
+      const objectName = typeof meta['name'] === 'string' && meta['name'] !== '' ? meta['name'] : typeof meta['generateName'] === 'string' ? `${meta['generateName']}*` : '(unnamed)';
       for (const m of matches) {
-        // A bare image field has no container name of its own: it is named by its field.
-        if (typeof m.value === 'string') uses.push({ container: m.field, slot: 'containers', field: m.field, image: m.value, problem: null });
-        else uses.push({ container: m.field, slot: 'containers', field: m.field, image: null, problem: `image is ${describe(m.value)}, not a string` });
+        const named = { container: site.noun === 'step action' ? objectName : m.field, noun: site.noun, slot: 'containers' as const, field: m.field };
+        if (typeof m.value === 'string') uses.push({ ...named, image: m.value, problem: null });
+        else uses.push({ ...named, image: null, problem: `image is ${describe(m.value)}, not a string` });
       }
     }
     if (uses.length > 0) pods.push({ field: '', podSpec: {}, uses: keep(uses) });
   }
+  if (carrier.elsewhere) notes.push(...carrier.elsewhere(root));
   let missing: string | null = null;
   if (carrier.podSpecRequired && !foundSpec && problems.length === 0) missing = firstMissing(object, carrier.podSpecs[0]?.path ?? []);
-  return new Extracted(pods, problems, missing, substituted);
+  return new Extracted(pods, problems, missing, substituted, notes, replaced);
 }
 
 /** The result of extractCarrier; the set of fields read is for reports only, so it is built when asked. */
@@ -277,11 +296,13 @@ class Extracted implements CarrierWorkload {
     readonly problems: readonly { readonly field: string; readonly problem: string }[],
     readonly missing: string | null,
     readonly substituted: readonly ImageUse[],
+    readonly notes: readonly PodNote[] = [],
+    private readonly replaced: readonly string[] = [],
   ) {}
 
   get read(): ReadonlySet<string> {
     if (!this.#read) {
-      this.#read = new Set<string>();
+      this.#read = new Set<string>(this.replaced);
       for (const pod of this.pods) for (const u of pod.uses) if (u.image !== null) this.#read.add(u.field);
       for (const u of this.substituted) this.#read.add(u.field);
     }

@@ -210,3 +210,37 @@ t.test("the projects' own rules decide the pull secrets: Argo's workflow-level i
   t.equal(bare.verdict, 'deny', 'a Task alone names no pull secret: its run decides, default ServiceAccount assumed');
   t.same(bare.findings.map((f) => [f.code, f.container]), [['REGISTRY_AUTH_REQUIRED', 'run']]);
 });
+
+t.test('Argo: what is not read inside a workflow (a templateRef, a templated podSpecPatch) is a note at its line in every format', async (t) => {
+  const wf = [
+    'apiVersion: argoproj.io/v1alpha1', // 1
+    'kind: Workflow', // 2
+    'metadata: {name: w, namespace: ci}', // 3
+    'spec:', // 4
+    '  entrypoint: main', // 5
+    '  templateDefaults:', // 6
+    '    container: {image: "Registry.example.com/Tools:1"}', // 7
+    '  templates:', // 8
+    '    - name: main', // 9
+    '      steps:', // 10
+    '        - - name: build', // 11
+    '            templateRef: {name: ci, template: kaniko}', // 12
+    '          - {name: run, template: run}', // 13
+    '    - name: run', // 14
+    '      container: {args: [x]}', // 15
+    '      podSpecPatch: \'{"containers":[{"name":"main","image":"{{workflow.parameters.image}}"}]}\'', // 16
+    '',
+  ].join('\n');
+  const text = await run(['check', '--offline', '-'], wf);
+  t.equal(text.code, 1, 'the image from templateDefaults is checked, and it is invalid');
+  t.match(text.stdout, /IMAGE_REFERENCE_INVALID.*line 7/);
+  t.match(text.stdout, /note line 12: step "build" runs template "kaniko" of WorkflowTemplate "ci" \(templateRef\), which is not read here/);
+  t.match(text.stdout, /note line 16: the podSpecPatch at spec\.templates\[1\]\.podSpecPatch is not read: it uses \{\{…\}\}/);
+  const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], wf)).stdout);
+  t.same(json.objects[0].notes.map((n: { line: number }) => n.line), [16, 12]);
+  t.same(json.objects[0].unread, []);
+  const sarif = (await run(['check', '--offline', '-o', 'sarif', '-'], wf)).stdout;
+  t.match(sarif, 'runs template \\"kaniko\\"');
+  const junit = (await run(['check', '--offline', '-o', 'junit', '-'], wf)).stdout;
+  t.match(junit, 'NOTE at &lt;stdin&gt;:12: step "build" runs template "kaniko"');
+});

@@ -13,7 +13,7 @@ import { review, type EngineDeps } from '../../src/checks/engine.js';
 import { credentialStep } from '../../src/checks/credentials.js';
 import { registryStep } from '../../src/checks/registry-step.js';
 import { ClusterStore } from '../../src/cluster/store.js';
-import { NODE_PROVIDER_PRESETS } from '../../src/credentials/resolve.js';
+import { NODE_PROVIDER_PRESETS } from '../../src/cloud/index.js';
 import { RegistryChecker } from '../../src/registry/checker.js';
 import { requireRegistry, startRegistry } from '../helpers/registry.js';
 import { startAcrFront, startEntraStandIn } from '../helpers/cloud-standins.js';
@@ -66,7 +66,7 @@ t.test('against a real registry as acme.azurecr.io', async (t) => {
     settings: () => ({ caBundle: reg.caPem }),
     ...extra,
   });
-  const config = configFromValue({ nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.aks], cloud: { acr: true } }, 'test');
+  const config = configFromValue({ nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['aks']!], cloud: { acr: true } }, 'test');
   const newChecker = (): RegistryChecker => {
     const c = new RegistryChecker({ hostOverrides: { [HOST]: front.address }, registries: { [HOST]: { caBundle: reg.caPem } } });
     t.teardown(() => c.close());
@@ -143,7 +143,7 @@ t.test('against a real registry as acme.azurecr.io', async (t) => {
     t.teardown(() => q.close());
     const g = await reviewPod(depsWith(newChecker(), q), 'refused', `${HOST}/team/app:1.2.0`);
     t.match(g, [{ code: 'CLOUD_CREDENTIALS_UNAVAILABLE', message: /refused pullguard's Entra ID token \(POST https:\/\/acme\.azurecr\.io\/oauth2\/exchange answered 401 UNAUTHORIZED.*Assign the AcrPull role to pullguard's identity on acme\.azurecr\.io/ }]);
-    t.match(g[0]!.short, /no AcrPull role on acme\.azurecr\.io/);
+    t.match(g[0]!.short, /lacks the AcrPull role on acme\.azurecr\.io/);
   });
 
   await t.test('Entra ID refuses the identity, or there is none', async (t) => {

@@ -12,7 +12,7 @@ import { EcrCredentialProvider, parseEcrHost, CREDENTIAL_RENEW_MARGIN_MS, CloudC
 import { configFromValue } from '../../src/config/load.js';
 import { review } from '../../src/checks/engine.js';
 import { ClusterStore } from '../../src/cluster/store.js';
-import { NODE_PROVIDER_PRESETS } from '../../src/credentials/resolve.js';
+import { NODE_PROVIDER_PRESETS } from '../../src/cloud/index.js';
 import * as wiring from '../../src/cli/wiring.js';
 import { runWith } from '../helpers/cli.js';
 import { requireRegistry, startRegistry } from '../helpers/registry.js';
@@ -126,7 +126,7 @@ t.test('against a real registry under ECR host names', async (t) => {
   await writeFile(join(dir, 'ca.pem'), reg.caPem);
   const hostOverrides = { [HOST]: reg.host, [OTHER_HOST]: reg.host, [DENIED_HOST]: reg.host };
   const baseConfig = {
-    nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.eks],
+    nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['eks']!],
     registries: Object.fromEntries(Object.keys(hostOverrides).map((h) => [h, { caFile: join(dir, 'ca.pem') }])),
   };
   const pod = (name: string, image: string) => ({

@@ -8,7 +8,8 @@ import type { ImageUse } from '../../src/findings/types.js';
 import type { ImageReference } from '../../src/reference/types.js';
 import { clusterStateFromObjects } from '../../src/cluster/memory.js';
 import { parseDockerConfigJSON, parseDockercfg } from '../../src/credentials/dockerconfig.js';
-import { resolvePodCredentials as resolveFacts, NODE_PROVIDER_PRESETS } from '../../src/credentials/resolve.js';
+import { resolvePodCredentials as resolveFacts } from '../../src/credentials/resolve.js';
+import { ALWAYS_PRIVATE, NODE_PROVIDER_PRESETS } from '../../src/cloud/index.js';
 
 import { credentialFindings } from '../../src/checks/credential-findings.js';
 
@@ -87,9 +88,9 @@ t.test('no secret value in findings, errors, JSON or inspection', async (t) => {
 
   const runs = [
     // every secret, including the malformed ones: the keyring fails
-    resolvePodCredentials({ namespace: 'prod', imagePullSecrets: [...secrets.map((s) => s.name), 'broken-json', 'opaque', 'bad-b64', 'missing'], serviceAccountName: null, isPod: true }, images, state, { nodeCredentialProviders: [], privateRegistries: [], dockerConfig: node.config }, NOW),
+    resolvePodCredentials({ namespace: 'prod', imagePullSecrets: [...secrets.map((s) => s.name), 'broken-json', 'opaque', 'bad-b64', 'missing'], serviceAccountName: null, isPod: true }, images, state, { nodeCredentialProviders: [], privateRegistries: [], alwaysPrivate: ALWAYS_PRIVATE, dockerConfig: node.config }, NOW),
     // only the parseable ones: credentials are resolved
-    resolvePodCredentials({ namespace: 'prod', imagePullSecrets: ['good', 'userinfo', 'ecr', 'opaque'], serviceAccountName: null, isPod: false }, images, state, { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.eks], privateRegistries: ['ghcr.io'], dockerConfig: node.config }, NOW),
+    resolvePodCredentials({ namespace: 'prod', imagePullSecrets: ['good', 'userinfo', 'ecr', 'opaque'], serviceAccountName: null, isPod: false }, images, state, { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['eks']!], privateRegistries: ['ghcr.io'], alwaysPrivate: ALWAYS_PRIVATE, dockerConfig: node.config }, NOW),
   ];
   t.ok(runs[0]!.findings.some((f) => f.code === 'PULL_SECRET_MALFORMED'));
   t.ok(runs[1]!.images.some((i) => i.credentials.length > 0), 'credentials were resolved');

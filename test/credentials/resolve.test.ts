@@ -3,8 +3,8 @@ import type { Finding, ImageUse } from '../../src/findings/types.js';
 import type { ImageReference } from '../../src/reference/types.js';
 import { clusterStateFromObjects } from '../../src/cluster/memory.js';
 import { parseDockerConfigJSON } from '../../src/credentials/dockerconfig.js';
+import { ALWAYS_PRIVATE, NODE_PROVIDER_PRESETS } from '../../src/cloud/index.js';
 import {
-  NODE_PROVIDER_PRESETS,
   podCredentialContext,
   registryAuthRequirement,
   resolvePodCredentials as resolveFacts,
@@ -60,7 +60,8 @@ function sa(name: string, namespace: string, secrets: string[]) {
 
 const ecrToken = (expiration: number): string => b64(JSON.stringify({ payload: 'p', datakey: 'd', version: '2', type: 'DATA_KEY', expiration }));
 
-const baseConfig: ResolveConfig = { nodeCredentialProviders: [], privateRegistries: [] };
+// The cloud table's always-private registries, as the credentials step passes them (src/checks/credentials.ts).
+const baseConfig: ResolveConfig = { nodeCredentialProviders: [], privateRegistries: [], alwaysPrivate: ALWAYS_PRIVATE };
 
 function ctx(over: Partial<PodCredentialContext> = {}): PodCredentialContext {
   return { namespace: 'prod', imagePullSecrets: [], serviceAccountName: null, isPod: false, ...over };
@@ -227,7 +228,7 @@ t.test('PULL_SECRET_EXPIRED / PULL_SECRET_EXPIRING for ECR tokens', async (t) =>
     {
       name: 'expired, node provider covers it',
       exp: NOW_S - 60,
-      config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.eks] },
+      config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['eks']!] },
       want: [{ code: 'PULL_SECRET_EXPIRED', actionHint: 'warn' }],
     },
     {
@@ -267,14 +268,14 @@ t.test('REGISTRY_AUTH_REQUIRED and node credential providers', async (t) => {
   );
   const cases: Array<{ name: string; image: string; secrets?: string[]; config?: Partial<ResolveConfig>; want: string[]; node?: string | null }> = [
     { name: 'ECR without credentials', image: ECR, want: ['REGISTRY_AUTH_REQUIRED'] },
-    { name: 'ECR covered by the EKS preset', image: ECR, config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.eks] }, want: [], node: '*.dkr.ecr.*.amazonaws.com' },
-    { name: 'ECR China covered by the EKS preset', image: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app', config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.eks] }, want: [], node: '*.dkr.ecr.*.amazonaws.com.cn' },
-    { name: 'ECR not covered by the AKS preset', image: ECR, config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.aks] }, want: ['REGISTRY_AUTH_REQUIRED'] },
+    { name: 'ECR covered by the EKS preset', image: ECR, config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['eks']!] }, want: [], node: '*.dkr.ecr.*.amazonaws.com' },
+    { name: 'ECR China covered by the EKS preset', image: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app', config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['eks']!] }, want: [], node: '*.dkr.ecr.*.amazonaws.com.cn' },
+    { name: 'ECR not covered by the AKS preset', image: ECR, config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['aks']!] }, want: ['REGISTRY_AUTH_REQUIRED'] },
     { name: 'ECR FIPS', image: '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app', want: ['REGISTRY_AUTH_REQUIRED'] },
     { name: 'public ECR needs nothing', image: 'public.ecr.aws/nginx/nginx', want: [] },
     { name: 'ACR without credentials', image: ACR, want: ['REGISTRY_AUTH_REQUIRED'] },
     { name: 'ACR with a matching secret', image: ACR, secrets: ['acr'], want: [] },
-    { name: 'ACR covered by the AKS preset', image: ACR, config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS.aks] }, want: [], node: '*.azurecr.io' },
+    { name: 'ACR covered by the AKS preset', image: ACR, config: { nodeCredentialProviders: [...NODE_PROVIDER_PRESETS['aks']!] }, want: [], node: '*.azurecr.io' },
     { name: 'ACR with only a ghcr.io secret', image: ACR, secrets: ['gh'], want: ['REGISTRY_AUTH_REQUIRED'] },
     { name: 'unknown registry: offline we cannot tell', image: 'registry.example.com/app', want: [] },
     { name: 'privateRegistries pattern', image: 'registry.corp.example/team/app', config: { privateRegistries: ['registry.corp.example'] }, want: ['REGISTRY_AUTH_REQUIRED'] },
@@ -332,10 +333,14 @@ t.test('podCredentialContext reads a raw pod spec', async (t) => {
 });
 
 t.test('registryAuthRequirement', async (t) => {
-  t.same(registryAuthRequirement(ECR, []), { kind: 'ecr', pattern: '*.dkr.ecr.*.amazonaws.com' });
-  t.same(registryAuthRequirement('x.dkr.ecr.us-gov-west-1.c2s.ic.gov/a', []), { kind: 'ecr', pattern: '*.dkr.ecr.*.c2s.ic.gov' });
-  t.same(registryAuthRequirement('reg.azurecr.cn/a', []), { kind: 'acr', pattern: '*.azurecr.cn' });
-  t.equal(registryAuthRequirement('public.ecr.aws/a/b', []), null);
-  t.equal(registryAuthRequirement('ghcr.io/a/b', []), null);
-  t.same(registryAuthRequirement('ghcr.io/a/b', ['ghcr.io/a']), { kind: 'private', pattern: 'ghcr.io/a' });
+  t.same(registryAuthRequirement(ECR, [], ALWAYS_PRIVATE), { kind: 'ecr', pattern: '*.dkr.ecr.*.amazonaws.com' });
+  t.same(registryAuthRequirement('x.dkr.ecr.us-gov-west-1.c2s.ic.gov/a', [], ALWAYS_PRIVATE), { kind: 'ecr', pattern: '*.dkr.ecr.*.c2s.ic.gov' });
+  t.same(registryAuthRequirement('reg.azurecr.cn/a', [], ALWAYS_PRIVATE), { kind: 'acr', pattern: '*.azurecr.cn' });
+  t.equal(registryAuthRequirement(ECR, []), null, 'no cloud list given: only privateRegistries count');
+  t.equal(registryAuthRequirement('public.ecr.aws/a/b', [], ALWAYS_PRIVATE), null);
+  t.equal(registryAuthRequirement('ghcr.io/a/b', [], ALWAYS_PRIVATE), null);
+  t.same(registryAuthRequirement('ghcr.io/a/b', ['ghcr.io/a'], ALWAYS_PRIVATE), { kind: 'private', pattern: 'ghcr.io/a' });
+  // Artifact Registry and GCR have public repositories: never known to need credentials offline.
+  for (const image of ['us-docker.pkg.dev/p/r/app', 'gcr.io/distroless/static', 'eu.gcr.io/p/app'])
+    t.equal(registryAuthRequirement(image, [], ALWAYS_PRIVATE), null, image);
 });

@@ -25,7 +25,8 @@ import type { Finding, ImageUse } from '../../src/findings/types.js';
 import { parseImageReference } from '../../src/reference/index.js';
 import type { ImageReference } from '../../src/reference/types.js';
 import type { RegistryOutcome } from '../../src/registry/outcome.js';
-import { extractWorkload } from '../../src/workload/extract.js';
+import { carrierFor } from '../../src/workload/carriers.js';
+import { extractCarrier, extractWorkload } from '../../src/workload/extract.js';
 
 /** Codes about a file or document, not about an image use: they have no container (cli/report.ts input problems). */
 const NOT_ABOUT_AN_IMAGE: ReadonlySet<string> = new Set(['WORKLOAD_UNREADABLE', 'MANIFEST_UNPARSEABLE', 'MANIFEST_UNREADABLE']);
@@ -112,19 +113,34 @@ t.test('extract gives one use per slot, named as written', async (t) => {
   ]);
 });
 
+// Custom resources: the project's own noun and the part of the object that makes the pod.
+const workflow = { spec: { templates: [{ name: 'build-x1', container: { image: GOOD }, sidecars: [{ name: 'proxy-x1', image: GOOD }] }] } };
+const pipelineRun = { spec: { pipelineSpec: { tasks: [{ name: 'fetch-x1', taskSpec: { steps: [{ name: 'clone-x1', image: GOOD }, { image: GOOD }] } }] } } };
+const stepAction = { metadata: { name: 'git-clone-x1' }, spec: { image: GOOD } };
+const carrierUses = (group: string, kind: string, object: unknown): ImageUse[] => extractCarrier(object, carrierFor(group, kind)!).pods.flatMap((p) => p.uses);
+const CARRIER_PLACES: { use: ImageUse; place: string }[] = [
+  ...carrierUses('argoproj.io', 'Workflow', workflow).map((use, i) => ({ use, place: ['container "main" of template "build-x1"', 'sidecar "proxy-x1" of template "build-x1"'][i]! })),
+  ...carrierUses('tekton.dev', 'PipelineRun', pipelineRun).map((use, i) => ({ use, place: ['step "clone-x1" of task "fetch-x1"', 'step #1 of task "fetch-x1"'][i]! })),
+  ...carrierUses('tekton.dev', 'StepAction', stepAction).map((use) => ({ use, place: 'step action "git-clone-x1"' })),
+];
+
+t.test('custom resources: the places are named with the project\'s noun and the part of the object', async (t) => {
+  t.equal(CARRIER_PLACES.length, 5);
+});
+
 const seen = new Set<FindingCode>();
-for (const use of uses) {
-  t.test(`${use.slot}: every text names ${PLACES[use.slot]} one way, the image, the cause and the fix`, async (t) => {
+for (const { use, place } of [...uses.map((use) => ({ use, place: PLACES[use.slot] })), ...CARRIER_PLACES]) {
+  t.test(`${use.slot}: every text names ${place} one way, the image, the cause and the fix`, async (t) => {
     const findings = await everyFinding(use);
     for (const f of findings) {
       seen.add(f.code);
       const image = f.image === '' ? null : f.image;
-      const head = `${PLACES[use.slot]} (${image === null ? use.field : `image ${JSON.stringify(image)}`}): `;
+      const head = `${place} (${image === null ? use.field : `image ${JSON.stringify(image)}`}): `;
       const what = `${f.code}: ${f.message}`;
-      t.equal(f.subject, PLACES[use.slot], `${what}: subject`);
+      t.equal(f.subject, place, `${what}: subject`);
       t.ok(f.message.startsWith(head), `${what}: starts with the headline ${head}`);
       // One way: the name appears once, with its own noun, and no other noun names it.
-      const name = JSON.stringify(use.container);
+      const name = /^#\d+$/.test(use.container) ? use.container : JSON.stringify(use.container);
       t.equal(f.message.split(name).length - 1, 1, `${what}: the name is said once`);
       t.notMatch(f.message, new RegExp(`volume ${escape(use.container)}|[Cc]ontainer ${escape(use.container)}`), `${what}: no other form of the name`);
       // Cause, then the fix as its own sentence.

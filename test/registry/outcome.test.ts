@@ -193,12 +193,10 @@ t.test('hosts', async (t) => {
   t.equal(apiHost('index.docker.io'), 'registry-1.docker.io');
   t.equal(apiHost('ghcr.io'), 'ghcr.io');
   t.equal(apiHost('localhost:5000'), 'localhost:5000');
-  t.equal(registryKind('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), 'ecr');
-  t.equal(registryKind('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn'), 'ecr');
-  t.equal(registryKind('123456789012.dkr.ecr-fips.us-east-1.amazonaws.com'), 'ecr');
+  // Cloud registries are the cloud table's (src/cloud CLOUDS; test/cloud/descriptors.test.ts): plain registries here.
+  t.equal(registryKind('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), 'generic');
   t.equal(registryKind('public.ecr.aws'), 'ecr-public');
-  t.equal(registryKind('acme.azurecr.io'), 'acr');
-  t.equal(registryKind('acme.azurecr.cn'), 'acr');
+  t.equal(registryKind('acme.azurecr.io'), 'generic');
   t.equal(registryKind('ghcr.io'), 'ghcr');
   t.equal(registryKind('registry.example.com:5000'), 'generic');
 });

@@ -97,17 +97,27 @@ t.test('Tekton: TaskRun serviceAccountName and podTemplate; PipelineRun taskRunT
     spec: {
       serviceAccountName: 'builder',
       podTemplate: { imagePullSecrets: [{ name: 'regcred' }], nodeSelector: { 'kubernetes.io/os': 'windows' }, securityContext: {} },
-      taskSpec: { steps: [{ name: 'a', image: 'alpine' }, { name: 'b', ref: { name: 'action' } }], stepTemplate: { image: 'ubuntu' }, sidecars: [{ name: 's', image: 'docker:dind' }] },
+      taskSpec: { steps: [{ name: 'a', image: 'alpine' }, { name: 'b', ref: { name: 'action' } }, { script: 'echo' }], stepTemplate: { image: 'ubuntu' }, sidecars: [{ name: 's', image: 'docker:dind' }] },
     },
   };
   const w = extractCarrier(taskRun, carrier('tekton.dev', 'TaskRun'));
   t.equal(w.pods.length, 1, 'one TaskSpec, one pod');
   t.same(w.pods[0]?.podSpec, { serviceAccountName: 'builder', imagePullSecrets: [{ name: 'regcred' }], nodeSelector: { 'kubernetes.io/os': 'windows' } });
   t.same(
-    w.pods[0]?.uses.map((u) => [u.container, u.field]),
-    [['a', 'spec.taskSpec.steps[0].image'], ['s', 'spec.taskSpec.sidecars[0].image'], ['stepTemplate', 'spec.taskSpec.stepTemplate.image']],
-    'a step that uses a StepAction has no image of its own and is not reported',
+    w.pods[0]?.uses.map((u) => [u.noun, u.container, u.field, u.image]),
+    [
+      ['step', 'a', 'spec.taskSpec.steps[0].image', 'alpine'],
+      // MergeStepsWithStepTemplate: a step without an image runs the step template's.
+      ['step', '#2', 'spec.taskSpec.stepTemplate.image', 'ubuntu'],
+      ['sidecar', 's', 'spec.taskSpec.sidecars[0].image', 'docker:dind'],
+    ],
+    'a step that uses a StepAction has no image of its own: a note says where it is checked',
   );
+  t.same(w.notes, [{ field: 'spec.taskSpec.steps[1].ref', message: 'step "b" runs StepAction "action" (ref), which is not read here: its image is checked where that StepAction itself is checked or applied' }]);
+  // The step template alone runs nothing: with every step's own image, its image is read but not pulled.
+  const own = extractCarrier({ spec: { taskSpec: { stepTemplate: { image: 'Not/Pulled' }, steps: [{ name: 'a', image: 'alpine' }] } } }, carrier('tekton.dev', 'TaskRun'));
+  t.same(own.pods.flatMap((p) => p.uses.map((u) => u.image)), ['alpine']);
+  t.ok(own.read.has('spec.taskSpec.stepTemplate.image'));
 
   const task = (name: string) => ({ name, taskSpec: { steps: [{ name: 'x', image: `img/${name}` }] } });
   const v1 = {
@@ -198,7 +208,7 @@ t.test('wrong shapes are problems at their field, never a throw; built-in kinds 
   const w = extractCarrier({ spec: { replicatedJobs: 'oops' } }, carrier('jobset.x-k8s.io', 'JobSet'));
   t.same(w.problems, [{ field: 'spec.replicatedJobs', problem: 'spec.replicatedJobs is a string, not a list or a map' }]);
   const t2 = extractCarrier({ spec: { templates: [{ container: 'alpine' }] } }, carrier('argoproj.io', 'Workflow'));
-  t.same(t2.pods[0]?.uses, [{ container: '', slot: 'containers', field: 'spec.templates[0].container.image', image: null, problem: 'spec.templates[0].container is a string, not a container' }]);
+  t.same(t2.pods[0]?.uses, [{ container: '', slot: 'containers', within: 'template #0', field: 'spec.templates[0].container.image', image: null, problem: 'spec.templates[0].container is a string, not a container' }]);
   t.equal(extractCarrier({ spec: {} }, carrier('apps', 'Deployment')).missing, 'spec.template is missing', 'the first field that is absent');
   t.equal(extractCarrier({}, carrier('apps', 'Deployment')).missing, 'spec is missing');
   t.equal(extractCarrier({ spec: {} }, carrier('argoproj.io', 'Rollout')).missing, null, 'a Rollout with workloadRef has no template');

@@ -1,0 +1,224 @@
+/**
+ * The pod an Argo template becomes (src/workload/argo.ts): templateDefaults, the boundary template's
+ * nodes, podSpecPatch, whose ServiceAccount — each rule as argoproj/argo-workflows v3.7.18 applies it.
+ */
+import t from 'tap';
+import { carrierFor, type Carrier } from '../../src/workload/carriers.js';
+import { extractCarrier, imageFields } from '../../src/workload/extract.js';
+import { parseManifests } from '../../src/workload/manifests.js';
+
+const WORKFLOW = carrierFor('argoproj.io', 'Workflow') as Carrier;
+
+const uses = (object: unknown) =>
+  extractCarrier(object, WORKFLOW).pods.map((p) => ({ pod: p.field, uses: p.uses.map((u) => [u.slot, u.container, u.field, u.image]) }));
+
+t.test('templateDefaults: an image given only there, merged as a strategic merge of the template over the defaults', async (t) => {
+  const wf = {
+    spec: {
+      templateDefaults: {
+        container: { image: 'registry.example/tools:1', command: ['sh'] },
+        script: { image: 'python:3.12' },
+        sidecars: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31' }, { name: 'log', image: 'fluent/fluent-bit:3' }],
+      },
+      templates: [
+        { name: 'plain', container: { args: ['hi'] } },
+        { name: 'own', container: { image: 'alpine:3.20' } },
+        { name: 'empty', container: { image: '' } },
+        { name: 'py', script: { source: 'print(1)' } },
+        { name: 'set', containerSet: { containers: [{ name: 'a', image: 'busybox' }] } },
+        { name: 'side', container: { image: 'alpine:3.20' }, sidecars: [{ name: 'proxy', args: ['-c'] }] },
+        { name: 'flow', steps: [[{ name: 'a', template: 'plain' }]] },
+      ],
+    },
+  };
+  const got = uses(wf);
+  const D = 'spec.templateDefaults';
+  const sidecars = [
+    ['containers', 'proxy', `${D}.sidecars[0].image`, 'envoyproxy/envoy:v1.31'],
+    ['containers', 'log', `${D}.sidecars[1].image`, 'fluent/fluent-bit:3'],
+  ];
+  t.same(got, [
+    { pod: 'spec.templates[0]', uses: [['containers', 'main', `${D}.container.image`, 'registry.example/tools:1'], ...sidecars] },
+    { pod: 'spec.templates[1]', uses: [['containers', 'main', 'spec.templates[1].container.image', 'alpine:3.20'], ...sidecars] },
+    { pod: 'spec.templates[2]', uses: [['containers', 'main', `${D}.container.image`, 'registry.example/tools:1'], ...sidecars] },
+    { pod: 'spec.templates[3]', uses: [['containers', 'main', `${D}.script.image`, 'python:3.12'], ...sidecars] },
+    // containerSet.containers has no merge key: the template's list replaces the defaults'.
+    { pod: 'spec.templates[4]', uses: [['containers', 'a', 'spec.templates[4].containerSet.containers[0].image', 'busybox'], ...sidecars] },
+    // sidecars merge by name: "proxy" keeps the template's entry and takes the default's image.
+    {
+      pod: 'spec.templates[5]',
+      uses: [
+        ['containers', 'main', 'spec.templates[5].container.image', 'alpine:3.20'],
+        ['containers', 'proxy', `${D}.sidecars[0].image`, 'envoyproxy/envoy:v1.31'],
+        ['containers', 'log', `${D}.sidecars[1].image`, 'fluent/fluent-bit:3'],
+      ],
+    },
+  ]);
+  const w = extractCarrier(wf, WORKFLOW);
+  t.same(imageFields(wf).filter((f) => !w.read.has(f.field)), [], 'the defaults are read, not reported as unread');
+
+  // Without templateDefaults the template has no image: not reported as a container (a template with
+  // no image is Argo's own validation error, not a pull).
+  t.same(uses({ spec: { templates: [{ name: 'x', container: { args: ['a'] } }] } }), []);
+});
+
+t.test('templateDefaults of another template type do not apply (mergedTemplateDefaultsInto drops them)', async (t) => {
+  const wf = { spec: { templateDefaults: { script: { image: 'python:3.12' } }, templates: [{ name: 'c', container: { args: ['x'] } }] } };
+  t.same(uses(wf), []);
+});
+
+t.test('ServiceAccount: the template, its defaults, else the workflow; executor.serviceAccountName is not the pod\'s', async (t) => {
+  const wf = {
+    spec: {
+      serviceAccountName: 'wf-sa',
+      executor: { serviceAccountName: 'executor-sa' },
+      imagePullSecrets: [{ name: 'wf-pull' }],
+      templates: [
+        { name: 'a', container: { image: 'alpine' } },
+        { name: 'b', serviceAccountName: 'own-sa', executor: { serviceAccountName: 'x' }, container: { image: 'alpine' } },
+      ],
+    },
+  };
+  const pods = extractCarrier(wf, WORKFLOW).pods.map((p) => p.podSpec);
+  t.same(pods, [
+    { serviceAccountName: 'wf-sa', imagePullSecrets: [{ name: 'wf-pull' }] },
+    { serviceAccountName: 'own-sa', imagePullSecrets: [{ name: 'wf-pull' }] },
+  ]);
+  const withDefault = { spec: { serviceAccountName: 'wf-sa', templateDefaults: { serviceAccountName: 'default-sa' }, templates: [{ name: 'a', container: { image: 'alpine' } }] } };
+  t.same(extractCarrier(withDefault, WORKFLOW).pods[0]?.podSpec, { serviceAccountName: 'default-sa' });
+});
+
+t.test('nodes: the template (templateDefaults merged in), else the calling steps/dag template, else the workflow', async (t) => {
+  const arm = { 'kubernetes.io/arch': 'arm64' };
+  const amd = { 'kubernetes.io/arch': 'amd64' };
+  const wf = {
+    spec: {
+      entrypoint: 'main',
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      templates: [
+        { name: 'main', nodeSelector: arm, steps: [[{ name: 'a', template: 'leaf' }, { name: 'b', template: 'own' }]] },
+        { name: 'leaf', container: { image: 'alpine' } },
+        { name: 'own', nodeSelector: amd, container: { image: 'alpine' } },
+        { name: 'orphan', container: { image: 'alpine' } },
+        { name: 'd', affinity: { nodeAffinity: {} }, dag: { tasks: [{ name: 'x', inline: { container: { image: 'busybox' } } }] } },
+      ],
+    },
+  };
+  const w = extractCarrier(wf, WORKFLOW);
+  t.same(
+    w.pods.map((p) => [p.field, p.podSpec['nodeSelector'], p.podSpec['affinity']]),
+    [
+      ['spec.templates[1]', arm, undefined],
+      ['spec.templates[2]', amd, undefined],
+      ['spec.templates[3]', { 'kubernetes.io/os': 'linux' }, undefined],
+      ['spec.templates[4].dag.tasks[0].inline', { 'kubernetes.io/os': 'linux' }, { nodeAffinity: {} }],
+    ],
+  );
+  t.same(w.notes, []);
+  // templateDefaults' nodeSelector merges key by key with the template's (a map in a strategic merge).
+  const merged = { spec: { templateDefaults: { nodeSelector: { disk: 'ssd' } }, templates: [{ name: 'a', nodeSelector: arm, container: { image: 'alpine' } }] } };
+  t.same(extractCarrier(merged, WORKFLOW).pods[0]?.podSpec['nodeSelector'], { disk: 'ssd', ...arm });
+  // Called from two places that disagree: checked as the first, and said so.
+  const two = {
+    spec: {
+      templates: [
+        { name: 'x', nodeSelector: arm, steps: [[{ name: 'a', template: 'leaf' }]] },
+        { name: 'y', nodeSelector: amd, dag: { tasks: [{ name: 'b', template: 'leaf' }] } },
+        { name: 'leaf', container: { image: 'alpine' } },
+      ],
+    },
+  };
+  const w2 = extractCarrier(two, WORKFLOW);
+  t.same(w2.pods[0]?.podSpec['nodeSelector'], arm);
+  t.match(w2.notes, [{ field: 'spec.templates[2]', message: /template "leaf" is called from places with different nodeSelector or affinity \(template "x", template "y"\); its platforms are checked as called from template "x"/ }]);
+});
+
+t.test('podSpecPatch: the workflow\'s then the template\'s, strategic-merged into the pod; templated ones are said not read', async (t) => {
+  const wf = {
+    spec: {
+      podSpecPatch: '{"imagePullSecrets":[{"name":"patched-pull"}]}',
+      imagePullSecrets: [{ name: 'wf-pull' }],
+      templates: [
+        {
+          name: 'patched',
+          container: { image: 'alpine:3.20' },
+          podSpecPatch: 'containers:\n  - name: main\n    image: registry.example/alpine:3.20\n  - name: extra\n    image: busybox:1.36\nnodeSelector:\n  kubernetes.io/arch: arm64\n',
+        },
+        { name: 'templated', container: { image: 'alpine:3.20' }, podSpecPatch: '{"containers":[{"name":"main","image":"{{inputs.parameters.image}}"}]}' },
+        { name: 'broken', container: { image: 'alpine:3.20' }, podSpecPatch: 'containers: [' },
+      ],
+    },
+  };
+  const w = extractCarrier(wf, WORKFLOW);
+  t.same(w.pods.map((p) => ({ pod: p.field, uses: p.uses.map((u) => [u.container, u.field, u.image]), spec: p.podSpec })), [
+    {
+      pod: 'spec.templates[0]',
+      uses: [
+        ['main', 'spec.templates[0].podSpecPatch', 'registry.example/alpine:3.20'],
+        ['extra', 'spec.templates[0].podSpecPatch', 'busybox:1.36'],
+      ],
+      spec: { imagePullSecrets: [{ name: 'wf-pull' }, { name: 'patched-pull' }], nodeSelector: { 'kubernetes.io/arch': 'arm64' } },
+    },
+    { pod: 'spec.templates[1]', uses: [['main', 'spec.templates[1].container.image', 'alpine:3.20']], spec: { imagePullSecrets: [{ name: 'wf-pull' }, { name: 'patched-pull' }] } },
+    { pod: 'spec.templates[2]', uses: [['main', 'spec.templates[2].container.image', 'alpine:3.20']], spec: { imagePullSecrets: [{ name: 'wf-pull' }, { name: 'patched-pull' }] } },
+  ]);
+  t.ok(w.read.has('spec.templates[0].container.image'), 'the image the patch replaces was read');
+  t.match(w.notes, [
+    { field: 'spec.templates[1].podSpecPatch', message: /podSpecPatch at spec\.templates\[1\]\.podSpecPatch is not read: it uses \{\{…\}\}, which Argo substitutes when the pod is made; images and pull secrets it sets are not checked/ },
+    { field: 'spec.templates[2].podSpecPatch', message: /is not read: it is not YAML or JSON .*Argo fails the step/ },
+  ]);
+});
+
+t.test('notes and images from templateDefaults and podSpecPatch have their line in the file', async (t) => {
+  const text = [
+    'apiVersion: argoproj.io/v1alpha1', // 1
+    'kind: Workflow', // 2
+    'metadata:', // 3
+    '  generateName: x-', // 4
+    'spec:', // 5
+    '  templateDefaults:', // 6
+    '    container:', // 7
+    '      image: registry.example/tools:1', // 8
+    '  templates:', // 9
+    '    - name: a', // 10
+    '      container: {args: [x]}', // 11
+    '    - name: b', // 12
+    '      container: {image: alpine}', // 13
+    '      podSpecPatch: |', // 14
+    '        containers: [{name: main, image: "{{workflow.parameters.image}}"}]', // 15
+  ].join('\n');
+  const m = parseManifests(text, 'wf.yaml').objects[0]!;
+  const w = extractCarrier(m.object, WORKFLOW);
+  t.same(w.pods.flatMap((p) => p.uses.map((u) => [u.image, m.lineOf(u.field)])), [['registry.example/tools:1', 8], ['alpine', 13]]);
+  t.same(w.notes.map((n) => m.lineOf(n.field)), [14]);
+});
+
+t.test('inline templates in steps and DAG tasks are pods too', async (t) => {
+  const wf = { spec: { templates: [{ name: 'main', steps: [[{ name: 'a', inline: { container: { image: 'alpine' } } }]] }] } };
+  t.same(uses(wf), [{ pod: 'spec.templates[0].steps[0][0].inline', uses: [['containers', 'main', 'spec.templates[0].steps[0][0].inline.container.image', 'alpine']] }]);
+  const w = extractCarrier(wf, WORKFLOW);
+  t.same(imageFields(wf).filter((f) => !w.read.has(f.field)), []);
+});
+
+t.test('CronWorkflow reads the same rules under spec.workflowSpec', async (t) => {
+  const cron = { spec: { workflowSpec: { templateDefaults: { container: { image: 'busybox' } }, serviceAccountName: 'cron-sa', templates: [{ name: 'x', container: { args: ['a'] } }] } } };
+  const w = extractCarrier(cron, carrierFor('argoproj.io', 'CronWorkflow') as Carrier);
+  t.same(w.pods.map((p) => [p.podSpec, p.uses.map((u) => u.field)]), [[{ serviceAccountName: 'cron-sa' }, ['spec.workflowSpec.templateDefaults.container.image']]]);
+});
+
+t.test('templateRef and workflowTemplateRef: the other object is not read here, and each reference says so', async (t) => {
+  const wf = {
+    spec: {
+      workflowTemplateRef: { name: 'base' },
+      templates: [
+        { name: 'main', steps: [[{ name: 'build', templateRef: { name: 'ci', template: 'kaniko' } }]] },
+        { name: 'd', dag: { tasks: [{ name: 'scan', templateRef: { name: 'security', template: 'trivy', clusterScope: true } }] } },
+      ],
+    },
+  };
+  t.same(extractCarrier(wf, WORKFLOW).notes, [
+    { field: 'spec.workflowTemplateRef', message: 'this workflow runs the templates of WorkflowTemplate "base" (workflowTemplateRef), which are not read here: their images are checked where that WorkflowTemplate itself is checked or applied' },
+    { field: 'spec.templates[0].steps[0][0].templateRef', message: 'step "build" runs template "kaniko" of WorkflowTemplate "ci" (templateRef), which is not read here: its images are checked where that WorkflowTemplate itself is checked or applied' },
+    { field: 'spec.templates[1].dag.tasks[0].templateRef', message: 'task "scan" runs template "trivy" of ClusterWorkflowTemplate "security" (templateRef), which is not read here: its images are checked where that ClusterWorkflowTemplate itself is checked or applied' },
+  ]);
+});
