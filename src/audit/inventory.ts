@@ -2,24 +2,33 @@
  * The audit's inventory: every workload object of the cluster, reduced to what the checks read, and
  * which of them stand for the rest. Pure: objects in, records and representatives out.
  *
- * Reduction. A workload object is kept as a skeleton of itself: its metadata (namespace, name, uid,
- * the controller ownerReference) and, at its pod spec's path, a pod spec holding only the fields the
- * checks read — every image field (containers, init and ephemeral containers: name and image; image
- * volumes: name and reference), imagePullSecrets, serviceAccountName / serviceAccount, and the platform
- * pins (nodeSelector, required node affinity, os). Environment, probes, resources, annotations and the
- * rest are dropped, so 10,000 Pods cost a few MiB, not the hundreds a full object cache would. The
- * engine (src/checks/engine.ts) evaluates the skeleton exactly as it would the full object: a pod spec
- * that cannot be read is kept broken in the same way, so WORKLOAD_UNREADABLE says the same thing.
+ * Reduction. A workload object of any carrier kind (src/workload/carriers.ts: Kubernetes' kinds, the
+ * well-known custom resources, the configuration's `carriers:`) is kept as a skeleton of itself: its
+ * metadata (namespace, name, uid, the controller ownerReference) and what the carrier's row says the
+ * checks read — at each pod spec path a pod spec holding only every image field (containers, init and
+ * ephemeral containers: name and image; image volumes: name and reference), imagePullSecrets,
+ * serviceAccountName / serviceAccount and the platform pins (nodeSelector, required node affinity, os);
+ * at each pod-like object (an Argo template, a Tekton TaskSpec) its container entries cut to name and
+ * image; bare image fields as they are. Where a project decides a pod's ServiceAccount or pull
+ * secrets from elsewhere in the object (a row with a pod `context`), the rest of the object is kept
+ * too, minus status. Environment, probes, resources, annotations and the rest are dropped, so 10,000
+ * Pods cost a few MiB, not the hundreds a full object cache would. The engine (src/checks/engine.ts)
+ * evaluates the skeleton exactly as it would the full object: a pod spec that cannot be read is kept
+ * broken in the same way, so WORKLOAD_UNREADABLE says the same thing.
  *
  * Owner collapsing. The kubelet pulls for Pods, but a Pod made by a ReplicaSet made by a Deployment is
  * the Deployment's problem and must be reported once, under the name the user applied. A record with
  * a controller ownerReference (metadata.ownerReferences[].controller: true, the one reference
  * kube-controller-manager's ControllerRef machinery sets) whose owner is itself in the inventory is
- * represented by that owner, recursively (Pod → ReplicaSet → Deployment; Pod → Job → CronJob). A
+ * represented by that owner, recursively (Pod → ReplicaSet → Deployment; Pod → Job → CronJob; Pod →
+ * ReplicaSet → Rollout; Pod → TaskRun → PipelineRun; Pod → Job → JobSet): any kind the audit lists —
+ * every carrier kind, src/cluster/resources.ts — can stand for what it owns, no kind is special. A
  * record whose controller is not in the inventory (a kind pullguard does not read, or an owner already
  * deleted) stands for itself.
  */
-import { extractWorkload, podSpecOf } from '../workload/extract.js';
+import { carrierFor, type Carrier, type CarrierConfig } from '../workload/carriers.js';
+import { extractCarrier } from '../workload/extract.js';
+import type { PathStep } from '../workload/paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -51,14 +60,16 @@ export interface WorkloadRecord {
   readonly owner: OwnerRef | null;
   /** The reduced object the engine evaluates (see the file header). */
   readonly object: Json;
-  /** The pod spec inside `object`, or null when it cannot be read. */
+  /** The (first) pod spec inside `object` (for pod-like objects: the pod fields the project sets), or null when none can be read. */
   readonly podSpec: Json | null;
   /** Distinct images named (for indexing); sorted. */
   readonly images: readonly string[];
   /** imagePullSecrets names as written. */
   readonly pullSecrets: readonly string[];
-  /** The ServiceAccount the pods run as (`default` when none is named). */
+  /** The ServiceAccount the pods run as (`default` when none is named); the first named one when pods differ. */
   readonly serviceAccount: string;
+  /** Every ServiceAccount the object's pods run as (a PipelineRun's tasks may each have their own). */
+  readonly serviceAccounts: readonly string[];
   /**
    * A fingerprint of everything the checks read: two records with the same fingerprint get the same
    * answer, so a change that does not alter it (a scale, a label, a status update) needs no re-audit.
@@ -129,32 +140,105 @@ export function controllerOf(meta: Json): OwnerRef | null {
 }
 
 /**
- * A copy of `object` with only the path to its pod spec: each object on the way keeps only the next
- * key; the pod spec itself is reduced; where the path breaks, the breaking value keeps its shape.
+ * Where the carrier table says the checks read, as a tree of field names: pod specs (reduced with
+ * reducePodSpec), container entries of pod-like objects (name and image only) and bare image fields.
  */
-function skeleton(object: unknown, steps: readonly string[], leaf: (spec: Json) => Json): unknown {
-  if (steps.length === 0) return isObject(object) ? leaf(object) : keepShape(object);
-  if (!isObject(object)) return keepShape(object);
-  const [head, ...rest] = steps as [string, ...string[]];
-  if (object[head] === undefined) return {};
-  return { [head]: skeleton(object[head], rest, leaf) };
+interface ReadTree {
+  leaf?: 'podSpec' | 'container' | 'image';
+  readonly fields: Map<string, { readonly each: number; readonly next: ReadTree }>;
+}
+
+function treeAdd(tree: ReadTree, steps: readonly PathStep[], leaf: NonNullable<ReadTree['leaf']> | null): ReadTree {
+  let node = tree;
+  for (const step of steps) {
+    let child = node.fields.get(step.name);
+    // Two paths through one field with different [*] counts: the field is kept whole (fields: none, leaf: none is "keep").
+    if (child && child.each !== step.each) return child.next;
+    if (!child) node.fields.set(step.name, (child = { each: step.each, next: { fields: new Map() } }));
+    node = child.next;
+  }
+  if (leaf) node.leaf = leaf;
+  return node;
+}
+
+/**
+ * How a carrier's objects are reduced (memoized per carrier row). `whole`: a pod-like object's pod
+ * fields are decided by the project's rules from anywhere in the object (Argo's workflow-level
+ * serviceAccountName, templateDefaults and podSpecPatch; Tekton's podTemplate and taskRunSpecs): the
+ * object is kept but for metadata,
+ * status and the container entries, which are cut to name and image. Otherwise only the paths the
+ * table names are kept (a Deployment keeps spec.template.spec and nothing around it).
+ */
+const plans = new WeakMap<Carrier, { readonly tree: ReadTree; readonly whole: boolean }>();
+
+function planOf(carrier: Carrier): { readonly tree: ReadTree; readonly whole: boolean } {
+  let plan = plans.get(carrier);
+  if (!plan) {
+    const tree: ReadTree = { fields: new Map() };
+    for (const site of carrier.podSpecs) treeAdd(tree, site.path, 'podSpec');
+    for (const site of carrier.images) treeAdd(tree, site.path, 'image');
+    for (const site of carrier.pods) {
+      const at = treeAdd(tree, site.path, null);
+      for (const c of site.containers) treeAdd(at, c.path, 'container');
+    }
+    // A pod context or reader (Argo's templateDefaults, podSpecPatch, boundary templates) may read anywhere.
+    plan = { tree, whole: carrier.elsewhere !== undefined || carrier.pods.some((p) => p.context !== undefined || p.read !== undefined) };
+    plans.set(carrier, plan);
+  }
+  return plan;
+}
+
+/** `value` cut down to what `tree` reads; where the shape breaks, the breaking value keeps its shape. */
+function prune(value: unknown, tree: ReadTree, whole: boolean): unknown {
+  if (tree.leaf === 'podSpec' && tree.fields.size === 0) return isObject(value) ? reducePodSpec(value) : keepShape(value);
+  if (tree.leaf === 'container' && tree.fields.size === 0) return reduceContainer(value);
+  if (tree.leaf === 'image' && tree.fields.size === 0) return keepShape(value);
+  if (!isObject(value)) return keepShape(value);
+  const out: Json = tree.leaf === 'podSpec' ? reducePodSpec(value) : whole ? { ...value } : {};
+  for (const [name, { each, next }] of tree.fields) {
+    if (!Object.hasOwn(value, name) || value[name] === undefined) continue;
+    out[name] = expand(value[name], each, next, whole);
+  }
+  return out;
+}
+
+function expand(value: unknown, each: number, next: ReadTree, whole: boolean): unknown {
+  if (value === null) return null;
+  if (each === 0) return prune(value, next, whole);
+  if (Array.isArray(value)) return value.map((v) => (v === null || v === undefined ? v : expand(v, each - 1, next, whole)));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null ? v : expand(v, each - 1, next, whole)]));
+  return keepShape(value);
+}
+
+/** The object without metadata, status, apiVersion and kind, reduced by the carrier's plan. */
+function reduceBody(object: Json, carrier: Carrier): Json {
+  const { tree, whole } = planOf(carrier);
+  const body: Json = {};
+  for (const [k, v] of Object.entries(object)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') body[k] = v;
+  return prune(body, tree, whole) as Json;
 }
 
 export type ReduceResult = { readonly ok: true; readonly record: WorkloadRecord } | { readonly ok: false; readonly reason: string };
 
 /**
- * Reduce one workload object of a carrier kind (`kind` in `group`/`version`) to a record. Objects
- * without a name are refused (the API never returns one; a tombstone might).
+ * Reduce one workload object of a carrier kind (`kind` in `group`/`version`; the configuration's own
+ * `carriers:` included) to a record. Objects without a name are refused (the API never returns one;
+ * a tombstone might), and so are kinds the carrier table does not know.
  */
-export function reduceWorkload(object: unknown, type: { readonly group: string; readonly version: string; readonly kind: string }): ReduceResult {
+export function reduceWorkload(
+  object: unknown,
+  type: { readonly group: string; readonly version: string; readonly kind: string },
+  carriers?: readonly CarrierConfig[],
+): ReduceResult {
   if (!isObject(object)) return { ok: false, reason: `a ${type.kind} that is not an object` };
   const meta = isObject(object['metadata']) ? object['metadata'] : {};
   const name = str(meta['name']);
   if (name === '') return { ok: false, reason: `a ${type.kind} without metadata.name` };
+  const carrier = carrierFor(type.group, type.kind, carriers);
+  if (!carrier) return { ok: false, reason: `${type.kind} (${type.group || 'core'}) is not a carrier kind` };
   const namespace = str(meta['namespace']);
   const uid = str(meta['uid']) || `${namespace}/${type.kind}/${name}`;
-  const site = podSpecOf(object, type.kind);
-  const reduced = skeleton(object, site.path.split('.'), reducePodSpec) as Json;
+  const reduced = reduceBody(object, carrier);
   const apiVersion = type.group ? `${type.group}/${type.version}` : type.version;
   const owner = controllerOf(meta);
   const reducedObject: Json = {
@@ -163,17 +247,20 @@ export function reduceWorkload(object: unknown, type: { readonly group: string; 
     metadata: { name, namespace, uid, ...(owner ? { ownerReferences: [{ ...owner, controller: true }] } : {}) },
     ...reduced,
   };
-  const { site: reducedSite, uses } = extractWorkload(reducedObject, type.kind);
-  const podSpec = reducedSite.spec;
-  const pullSecrets: string[] = [];
-  let serviceAccount = 'default';
-  if (podSpec) {
-    if (Array.isArray(podSpec['imagePullSecrets'])) {
-      for (const s of podSpec['imagePullSecrets']) pullSecrets.push(isObject(s) ? str(s['name']) : '');
+  const workload = extractCarrier(reducedObject, carrier);
+  const pullSecrets = new Set<string>();
+  const serviceAccounts = new Set<string>();
+  for (const pod of workload.pods) {
+    if (Array.isArray(pod.podSpec['imagePullSecrets'])) {
+      for (const s of pod.podSpec['imagePullSecrets']) pullSecrets.add(isObject(s) ? str(s['name']) : '');
     }
-    serviceAccount = str(podSpec['serviceAccountName']) || str(podSpec['serviceAccount']) || 'default';
+    serviceAccounts.add(str(pod.podSpec['serviceAccountName']) || str(pod.podSpec['serviceAccount']) || 'default');
   }
-  const images = [...new Set(uses.map((u) => u.image).filter((i): i is string => i !== null))].sort();
+  if (serviceAccounts.size === 0) serviceAccounts.add('default');
+  const images = new Set<string>();
+  for (const pod of workload.pods) for (const u of pod.uses) if (u.image !== null) images.add(u.image);
+  const accounts = [...serviceAccounts].sort();
+  const firstAccount = serviceAccounts.values().next().value as string;
   return {
     ok: true,
     record: {
@@ -185,10 +272,11 @@ export function reduceWorkload(object: unknown, type: { readonly group: string; 
       uid,
       owner,
       object: reducedObject,
-      podSpec,
-      images,
-      pullSecrets,
-      serviceAccount,
+      podSpec: workload.pods[0]?.podSpec ?? null,
+      images: [...images].sort(),
+      pullSecrets: [...pullSecrets],
+      serviceAccount: firstAccount,
+      serviceAccounts: accounts,
       fingerprint: JSON.stringify(reduced),
     },
   };
@@ -278,12 +366,12 @@ export class Inventory {
 
   /** Representatives of `namespace` whose pods would use pull Secret `secret` (directly or through their ServiceAccount's list). */
   usingSecret(namespace: string, secret: string, serviceAccountSecrets: (sa: string) => readonly string[]): WorkloadRecord[] {
-    return this.representatives(namespace).filter((r) => r.pullSecrets.includes(secret) || serviceAccountSecrets(r.serviceAccount).includes(secret));
+    return this.representatives(namespace).filter((r) => r.pullSecrets.includes(secret) || r.serviceAccounts.some((sa) => serviceAccountSecrets(sa).includes(secret)));
   }
 
   /** Representatives of `namespace` running as ServiceAccount `name`. */
   usingServiceAccount(namespace: string, name: string): WorkloadRecord[] {
-    return this.representatives(namespace).filter((r) => r.serviceAccount === name);
+    return this.representatives(namespace).filter((r) => r.serviceAccounts.includes(name));
   }
 }
 

@@ -19,7 +19,10 @@
  *   checker and never wait on this budget.
  * - Admission first: the audit's checker is its own RegistryChecker — its own connections and its own
  *   in-flight table — so an audit lookup never occupies a connection or a queue slot a review needs;
- *   and at most `concurrency` workloads are audited at once (src/audit/auditor.ts).
+ *   at most `concurrency` workloads are audited at once (src/audit/auditor.ts); and an explicit gate
+ *   (AdmissionGate): an audit lookup does not start while the webhook's own registry lookups are in
+ *   flight — it waits for them to finish, up to ADMISSION_YIELD_MAX_MS, so that a stream of admission
+ *   lookups slows the audit down but never starves it.
  */
 import type { RegistryLookup, RegistryLookupOptions } from '../checks/registry-step.js';
 import type { ImageReference } from '../reference/types.js';
@@ -121,6 +124,39 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Longest an audit lookup waits for admission lookups to finish before it goes anyway (no starvation). */
+export const ADMISSION_YIELD_MAX_MS = 2_000;
+/** How often a waiting audit lookup looks again whether admission is idle. */
+export const ADMISSION_POLL_MS = 5;
+
+/**
+ * Audit lookups yield to admission lookups: `busy()` says whether the webhook has registry lookups in
+ * flight (RegistryChecker.lookupsInFlight of the webhook's checker); `pass()` resolves once it has
+ * none, or after ADMISSION_YIELD_MAX_MS.
+ */
+export class AdmissionGate {
+  /** Audit lookups that had to wait, and how long they waited in all. */
+  yields = 0;
+  waitedMs = 0;
+
+  constructor(
+    private readonly busy: () => boolean,
+    private readonly opts: { readonly maxWaitMs?: number; readonly pollMs?: number; readonly now?: () => number; readonly onYield?: (waitedMs: number) => void } = {},
+  ) {}
+
+  async pass(signal?: AbortSignal): Promise<void> {
+    if (!this.busy()) return;
+    const now = this.opts.now ?? Date.now;
+    const start = now();
+    const max = this.opts.maxWaitMs ?? ADMISSION_YIELD_MAX_MS;
+    while (this.busy() && now() - start < max && !signal?.aborted) await defaultSleep(this.opts.pollMs ?? ADMISSION_POLL_MS).catch(() => undefined);
+    const waited = now() - start;
+    this.yields++;
+    this.waitedMs += waited;
+    this.opts.onYield?.(waited);
+  }
+}
+
 export interface AuditLookupStats {
   /** Lookups that went to the registry checker this cycle. */
   asked: number;
@@ -137,6 +173,7 @@ export class AuditLookup implements RegistryLookup {
     private readonly checker: RegistryLookup,
     private readonly budget: RegistryBudget,
     private readonly onAsked: (registry: string) => void = () => {},
+    private readonly gate: AdmissionGate | null = null,
   ) {}
 
   /** A full cycle starts: every answer is asked again. */
@@ -161,6 +198,8 @@ export class AuditLookup implements RegistryLookup {
     const answers = this.#answers;
     const pending = (async () => {
       await this.budget.acquire(ref.domain);
+      // Admission first: not while the webhook's own lookups are on their way.
+      await this.gate?.pass();
       this.stats.asked++;
       this.onAsked(ref.domain);
       // The budget may have kept this lookup waiting past the workload's deadline: the registry gets

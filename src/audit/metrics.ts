@@ -11,6 +11,7 @@
  *   pullguard_audit_cycle_duration_seconds, pullguard_audit_last_cycle_timestamp_seconds
  *   pullguard_audit_leader (1 on the replica that audits)
  *   pullguard_registry_lookups_by_reason_total{reason="admission|audit",registry}
+ *   pullguard_audit_admission_yields_total, pullguard_audit_admission_yield_seconds_total (the gate)
  *   pullguard_audit_policyreports_available (1: the PolicyReport CRD is installed and this leader writes)
  *   pullguard_audit_policyreport_writes_total{result="created|updated|deleted|failed"}
  */
@@ -29,6 +30,8 @@ export interface AuditMetrics {
   setLeader(leading: boolean): void;
   /** A registry lookup was made, for `reason`. */
   lookup(reason: 'admission' | 'audit', registry: string): void;
+  /** An audit lookup waited `waitedMs` for admission lookups to finish (src/audit/lookup.ts AdmissionGate). */
+  yielded(waitedMs: number): void;
   /** Whether PolicyReports are written (the CRD is installed and this replica leads). */
   policyReportsAvailable(available: boolean): void;
   policyReportWrite(result: 'created' | 'updated' | 'deleted' | 'failed'): void;
@@ -106,6 +109,8 @@ export function createAuditMetrics(register: Registry, opts: { readonly results:
     labelNames: ['reason', 'registry'] as const,
     registers: [register],
   });
+  const yields = new Counter({ name: 'pullguard_audit_admission_yields_total', help: 'Audit registry lookups that waited for admission lookups in flight to finish.', registers: [register] });
+  const yieldSeconds = new Counter({ name: 'pullguard_audit_admission_yield_seconds_total', help: 'Time audit registry lookups spent waiting for admission lookups to finish.', registers: [register] });
   const reportsAvailable = new Gauge({
     name: 'pullguard_audit_policyreports_available',
     help: '1 when the PolicyReport CRD (policyreports.wgpolicyk8s.io/v1alpha2) is installed and this replica writes audit results as PolicyReports; 0 when it is not installed or this replica does not audit.',
@@ -125,6 +130,10 @@ export function createAuditMetrics(register: Registry, opts: { readonly results:
     },
     policyReportWrite(result) {
       reportWrites.inc({ result });
+    },
+    yielded(waitedMs) {
+      yields.inc();
+      yieldSeconds.inc(waitedMs / 1000);
     },
     cycleEnded(stats) {
       duration.set(stats.durationMs / 1000);

@@ -4,9 +4,10 @@
  * formats, same exit statuses. It finds what admission cannot see: an image or tag deleted, a pull
  * Secret deleted or expired, a registry that stopped granting access — after the object was admitted.
  *
- * Every carrier kind is listed (src/cluster/resources.ts); Pods and ReplicaSets (and Jobs of a
- * CronJob) made by a controller are represented by that controller (src/audit/inventory.ts), so each
- * problem is reported once, under the object the user applied.
+ * Every carrier kind the cluster serves is listed (src/cluster/resources.ts: the carrier table plus
+ * the configuration's `carriers:`, narrowed by discovery); objects made by a controller the audit also
+ * reads (Pods, ReplicaSets, Jobs, TaskRuns …) are represented by that controller
+ * (src/audit/inventory.ts), so each problem is reported once, under the object the user applied.
  */
 import { parseArgs } from 'node:util';
 import { auditRecords } from '../audit/run.js';
@@ -15,7 +16,8 @@ import type { EngineDeps } from '../checks/engine.js';
 import { KubeClient } from '../cluster/client.js';
 import { describeSource, kubeconfigSource, loadClusterConnection } from '../cluster/kubeconfig.js';
 import { loadPullObjects } from '../cluster/pull-objects.js';
-import { listEach, objectPath, WORKLOAD_RESOURCES, type WorkloadResource } from '../cluster/resources.js';
+import { auditedResources, describeSkipped, discoverServed, listEach, objectPath, type ServedResource, type SkippedKind } from '../cluster/resources.js';
+import type { CarrierConfig } from '../workload/carriers.js';
 import { ClusterStore } from '../cluster/store.js';
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -36,9 +38,13 @@ pulled with the credentials the kubelet would use now (the cluster's pull Secret
 ServiceAccounts). Finds images or tags deleted from a registry, pull Secrets deleted or
 expired, access revoked — after the workload was admitted.
 
-Every Pod, ReplicaSet, Deployment, StatefulSet, DaemonSet, ReplicationController, Job and
-CronJob is read. Pods, ReplicaSets and Jobs made by a controller are reported once, as
-their controller (a Pod of a Deployment's ReplicaSet is the Deployment).
+Every kind that runs pods is read where the cluster serves it: Pod, ReplicaSet,
+Deployment, StatefulSet, DaemonSet, ReplicationController, Job, CronJob, the well-known
+custom resources (Argo, Tekton, Knative, KubeRay, JobSet, LeaderWorkerSet, Kubeflow;
+docs/carriers.md) and the configuration's own "carriers:". Kinds the cluster does not
+serve are named once on standard error and skipped. An object made by another one it
+reads is reported once, as that owner (a Pod of a Deployment's ReplicaSet is the
+Deployment; a Pod of an Argo Rollout's ReplicaSet is the Rollout).
 
 Options:
   -n, --namespace NS      audit one namespace
@@ -122,41 +128,48 @@ function parseAuditArgs(argv: string[]): AuditOptions | 'help' {
 }
 
 /** Where an audited object is, as the report's `file`: its API path under a `cluster:` scheme. */
-export function clusterLocation(resource: WorkloadResource, version: string, record: Pick<WorkloadRecord, 'namespace' | 'name'>): string {
-  return `cluster:${objectPath(resource, version, record.namespace, record.name)}`;
+export function clusterLocation(resource: ServedResource, record: Pick<WorkloadRecord, 'namespace' | 'name'>): string {
+  return `cluster:${objectPath(resource, resource.version, record.namespace, record.name)}`;
 }
 
 export interface ClusterInventory {
   readonly inventory: Inventory;
-  /** kind → the resource and the version it was read at. */
-  readonly served: ReadonlyMap<string, { readonly resource: WorkloadResource; readonly version: string }>;
+  /** `group/kind` → the served resource it was read from. */
+  readonly served: ReadonlyMap<string, ServedResource>;
+  /** Carrier kinds this cluster does not serve (or whose discovery failed): not audited. */
+  readonly skipped: readonly SkippedKind[];
   /** Objects that could not be reduced (no name), with why. */
   readonly problems: readonly string[];
 }
 
-/** List every workload object (one namespace or all) into an inventory. */
+/**
+ * List every workload object (one namespace or all) of every carrier kind the cluster serves — the
+ * carrier table with the configuration's `carriers:` (src/cluster/resources.ts) — into an inventory.
+ */
 export async function readInventory(
   client: KubeClient,
-  opts: { readonly namespace?: string | undefined; readonly onListed?: (kind: string, count: number) => void },
+  opts: { readonly namespace?: string | undefined; readonly carriers?: readonly CarrierConfig[] | undefined; readonly onListed?: (kind: string, count: number) => void },
 ): Promise<ClusterInventory> {
   const inventory = new Inventory();
-  const served = new Map<string, { resource: WorkloadResource; version: string }>();
+  const served = new Map<string, ServedResource>();
   const problems: string[] = [];
-  for (const resource of WORKLOAD_RESOURCES) {
+  const found = await discoverServed(client, auditedResources(opts.carriers), { configured: opts.carriers });
+  for (const resource of found.served) {
+    const type = { group: resource.group, version: resource.version, kind: resource.kind };
     const listed = await listEach(
       client,
       resource,
-      (item, version) => {
-        const r = reduceWorkload(item, { group: resource.group, version, kind: resource.kind });
+      (item) => {
+        const r = reduceWorkload(item, type, opts.carriers);
         if (r.ok) inventory.upsert(r.record);
         else problems.push(r.reason);
       },
       { namespace: opts.namespace },
     );
-    if (listed.version !== null) served.set(resource.kind, { resource, version: listed.version });
+    served.set(`${resource.group}/${resource.kind}`, resource);
     opts.onListed?.(resource.kind, listed.count);
   }
-  return { inventory, served, problems };
+  return { inventory, served, skipped: found.skipped, problems };
 }
 
 export async function runAudit(argv: string[], io: Io): Promise<number> {
@@ -187,6 +200,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     try {
       read = await readInventory(client, {
         namespace: options.namespace,
+        carriers: config.carriers,
         onListed: (_kind, count) => {
           listed += count;
           bar.update(0, listed);
@@ -196,6 +210,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     } catch (err) {
       throw new InputError(`cannot read the cluster at ${client.connection.server.origin}: ${(err as Error).message.split('\n')[0]}`);
     }
+    if (read.skipped.length > 0) io.stderr.write(`pullguard audit: kinds this cluster does not serve, not audited: ${describeSkipped(read.skipped)}\n`);
     for (const p of read.problems) io.stderr.write(`pullguard audit: skipped ${p}\n`);
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
     const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry });
@@ -206,12 +221,12 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     });
     report = buildReport(
       audited.map(({ record, outcome }) => {
-        const at = read.served.get(record.kind)!;
+        const at = read.served.get(`${record.group}/${record.kind}`)!;
         const entry = objectEntry({
-          file: clusterLocation(at.resource, at.version, record),
+          file: clusterLocation(at, record),
           line: 1,
           template: null,
-          group: at.resource.group,
+          group: at.group,
           kind: record.kind,
           namespace: record.namespace,
           name: record.name,

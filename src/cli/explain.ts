@@ -10,7 +10,7 @@ import { evaluate } from '../checks/engine.js';
 import { KubeApiError, KubeClient, listAll } from '../cluster/client.js';
 import { describeSource, KubeconfigError, kubeconfigSource, loadClusterConnection } from '../cluster/kubeconfig.js';
 import { ClusterStore } from '../cluster/store.js';
-import { getNode, listPods, parseTarget, podEvents, podsOfTarget, TargetError } from '../cluster/pods.js';
+import { getNode, listPods, parseTarget, podEvents, podsOfTarget, TargetError, targetResources, type Target } from '../cluster/pods.js';
 import { PULL_SECRET_TYPES } from '../cluster/watch.js';
 import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -32,7 +32,11 @@ pause-image failures), from the kubelet's own words, confirmed by asking the reg
 the credentials the kubelet would offer for each pod, and say how to fix it.
 
 TYPE/NAME: pod/NAME (or just NAME), deploy/NAME, rs/NAME, sts/NAME, ds/NAME, job/NAME,
-cronjob/NAME, rc/NAME. Without one: every pod in the namespace (all namespaces with -A).
+cronjob/NAME, rc/NAME, and every custom resource that runs pods (docs/carriers.md), as
+kubectl names it: rollout/NAME (ro), workflow/NAME (wf), taskrun/NAME, pipelinerun/NAME,
+ksvc/NAME, raycluster/NAME, jobset/NAME … and the kinds under "carriers:" in the
+configuration; their pods are found through ownerReferences. Without one: every pod in
+the namespace (all namespaces with -A).
 
 Options:
   -n, --namespace NS      namespace (default: the context's namespace, else default)
@@ -89,7 +93,6 @@ function parseExplainArgs(argv: string[]): ExplainOptions | 'help' {
   if (values['all-namespaces'] && positionals.length > 0) throw new UsageError('a resource cannot be named with --all-namespaces');
   if (values.selector !== undefined && positionals.length > 0) throw new UsageError('name resources or give a --selector, not both');
   if (values.selector === '') throw new UsageError('--selector needs a label selector');
-  for (const p of positionals) parseTarget(p);
   return {
     targets: positionals,
     namespace: values.namespace,
@@ -168,6 +171,7 @@ function fail(io: Io, message: string, usage = false): number {
 export async function runExplain(argv: string[], io: Io): Promise<number> {
   let options: ExplainOptions | 'help';
   let config: Config;
+  let targets: Target[];
   try {
     options = parseExplainArgs(argv);
     if (options === 'help') {
@@ -175,6 +179,8 @@ export async function runExplain(argv: string[], io: Io): Promise<number> {
       return EXIT.OK;
     }
     config = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
+    // Targets are read with the configuration's own carriers among the kinds (`kubectl`-style names).
+    targets = options.targets.map((p) => parseTarget(p, targetResources(config.carriers)));
   } catch (err) {
     if (err instanceof UsageError || err instanceof TargetError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return fail(io, (err as Error).message, true);
     if (err instanceof ConfigError) return fail(io, err.message);
@@ -196,7 +202,7 @@ export async function runExplain(argv: string[], io: Io): Promise<number> {
     let pods: Obj[] = [];
     try {
       if (options.targets.length > 0) {
-        for (const t of options.targets) pods.push(...(await podsOfTarget(client, namespace, parseTarget(t))));
+        for (const t of targets) pods.push(...(await podsOfTarget(client, namespace, t)));
       } else {
         pods = await listPods(client, options.allNamespaces ? null : namespace, options.selector);
       }

@@ -14,7 +14,8 @@
  *
  * Admission first: the audit's registry checker is separate (own connections, own in-flight lookups,
  * no shared queue), audits at most `audit.concurrency` workloads at once with their starts spread over
- * the interval, and its lookups are budgeted per registry; a review never waits for any of it.
+ * the interval, its lookups are budgeted per registry, and they wait while the webhook's own lookups
+ * are in flight (AdmissionGate); a review never waits for any of it.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -22,7 +23,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { Auditor, type AuditResult } from '../audit/auditor.js';
 import { eventFor } from '../audit/events.js';
 import { Inventory, recordKey, reduceWorkload } from '../audit/inventory.js';
-import { AuditLookup, RegistryBudget } from '../audit/lookup.js';
+import { AdmissionGate, AuditLookup, RegistryBudget } from '../audit/lookup.js';
 import { createAuditMetrics, type AuditMetrics } from '../audit/metrics.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_REPORT_GROUP, POLICY_REPORT_VERSION, REPORT_NAME } from '../audit/policy-report.js';
 import { PolicyReportSync } from '../audit/policy-report-sync.js';
@@ -31,6 +32,7 @@ import { auditRecord } from '../audit/run.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { LeaderElector } from '../cluster/lease.js';
 import type { ClusterWatch } from '../cluster/watch.js';
+import { auditedResources } from '../cluster/resources.js';
 import { WorkloadWatch } from '../cluster/workload-watch.js';
 import type { Config } from '../config/schema.js';
 import type { RegistryChecker, RegistryCheckerOptions } from '../registry/checker.js';
@@ -48,6 +50,8 @@ export interface ServeAuditOptions {
   readonly logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Test/lab: registry host overrides, as for the webhook's checker. */
   readonly extra?: Partial<RegistryCheckerOptions>;
+  /** True while the webhook has registry lookups in flight: audit lookups wait for them (admission first). */
+  readonly admissionBusy?: () => boolean;
 }
 
 export class ServeAudit {
@@ -181,7 +185,8 @@ export class ServeAudit {
         if (pausedMs > 0) this.opts.logger.warn({ registry, ...state, pausedSeconds: Math.round(pausedMs / 1000) }, 'audit: the registry says little of its rate limit remains; audit lookups there pause (admission lookups do not)');
       },
     });
-    const lookup = new AuditLookup(checker, budget);
+    const gate = this.opts.admissionBusy ? new AdmissionGate(this.opts.admissionBusy, { onYield: (ms) => this.metrics.yielded(ms) }) : null;
+    const lookup = new AuditLookup(checker, budget, undefined, gate);
     const state = this.opts.cluster.store;
     let depsFor: { config: Config; deps: EngineDeps } | null = null;
     const deps = (): EngineDeps => {
@@ -226,8 +231,11 @@ export class ServeAudit {
     const watch = new WorkloadWatch({
       client: this.opts.cluster.client,
       logger: this.opts.logger,
+      // Every carrier kind, the configuration's own included, where the cluster serves it.
+      resources: auditedResources(config.carriers),
+      carriers: config.carriers,
       upsert: (object, type) => {
-        const r = reduceWorkload(object, type);
+        const r = reduceWorkload(object, type, config.carriers);
         if (!r.ok) return this.opts.logger.warn({ kind: type.kind, reason: r.reason }, 'workload object not audited');
         auditor.workloadChanged(inventory.upsert(r.record), r.record);
       },

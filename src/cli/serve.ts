@@ -253,6 +253,8 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         config: () => currentConfig,
         metricsRegistry: metrics.registry,
         namespace: options.namespace,
+        // Admission first: audit lookups wait while the webhook's own registry lookups are in flight.
+        admissionBusy: () => registry.lookupsInFlight > 0,
         logger: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
       }).start();
       log.info(

@@ -1,9 +1,11 @@
 /**
  * Reading pods the way kubectl finds them: by name, through a workload's selector (`deploy/web`), or by
- * a label selector; and what is recorded about a pod: its events (core/v1 and events.k8s.io/v1) and
+ * a label selector, or through the ownerReferences of any carrier kind (src/workload/carriers.ts); and what is recorded about a pod: its events (core/v1 and events.k8s.io/v1) and
  * its node. General helpers over KubeClient for any command that reads live pods (explain, audit).
  */
+import { carrierResources, type CarrierConfig } from '../workload/carriers.js';
 import { KubeApiError, listAll, type KubeClient } from './client.js';
+import { discoverServed, objectPath } from './resources.js';
 
 type Obj = Record<string, unknown>;
 
@@ -11,26 +13,64 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A workload kind a user may name, with kubectl's short names and where its objects live. */
+/** A workload kind a user may name, with kubectl's names for it and where its objects live. */
 export interface WorkloadResource {
   readonly kind: string;
-  /** `/apis/apps/v1` or `/api/v1` */
-  readonly prefix: string;
+  readonly group: string;
+  /** Versions pullguard reads, preferred first (the served one is found by discovery). */
+  readonly versions: readonly string[];
   readonly plural: string;
+  /** Kubernetes' own kinds are found through their selector; the others through ownerReferences. */
+  readonly builtin: boolean;
   readonly names: readonly string[];
 }
 
-/** kubectl's names for the kinds that own pods (kubectl api-resources: NAME, SHORTNAMES, singular, Kind.group). */
-export const WORKLOAD_RESOURCES: readonly WorkloadResource[] = [
-  { kind: 'Pod', prefix: '/api/v1', plural: 'pods', names: ['pod', 'pods', 'po', 'pod.v1', ''] },
-  { kind: 'Deployment', prefix: '/apis/apps/v1', plural: 'deployments', names: ['deployment', 'deployments', 'deploy', 'deployment.apps', 'deployments.apps'] },
-  { kind: 'ReplicaSet', prefix: '/apis/apps/v1', plural: 'replicasets', names: ['replicaset', 'replicasets', 'rs', 'replicaset.apps', 'replicasets.apps'] },
-  { kind: 'StatefulSet', prefix: '/apis/apps/v1', plural: 'statefulsets', names: ['statefulset', 'statefulsets', 'sts', 'statefulset.apps', 'statefulsets.apps'] },
-  { kind: 'DaemonSet', prefix: '/apis/apps/v1', plural: 'daemonsets', names: ['daemonset', 'daemonsets', 'ds', 'daemonset.apps', 'daemonsets.apps'] },
-  { kind: 'Job', prefix: '/apis/batch/v1', plural: 'jobs', names: ['job', 'jobs', 'job.batch', 'jobs.batch'] },
-  { kind: 'CronJob', prefix: '/apis/batch/v1', plural: 'cronjobs', names: ['cronjob', 'cronjobs', 'cj', 'cronjob.batch', 'cronjobs.batch'] },
-  { kind: 'ReplicationController', prefix: '/api/v1', plural: 'replicationcontrollers', names: ['replicationcontroller', 'replicationcontrollers', 'rc'] },
-];
+/**
+ * kubectl's short names (`kubectl api-resources`, SHORTNAMES; for custom resources the CRDs'
+ * spec.names.shortNames), by `resource.group`.
+ */
+const SHORT_NAMES: Readonly<Record<string, readonly string[]>> = {
+  'pods.': ['po'],
+  'deployments.apps': ['deploy'],
+  'replicasets.apps': ['rs'],
+  'statefulsets.apps': ['sts'],
+  'daemonsets.apps': ['ds'],
+  'cronjobs.batch': ['cj'],
+  'replicationcontrollers.': ['rc'],
+  // argo-rollouts manifests/crds/rollout-crd.yaml; argo-workflows manifests/base/crds/minimal.
+  'rollouts.argoproj.io': ['ro'],
+  'workflows.argoproj.io': ['wf'],
+  'cronworkflows.argoproj.io': ['cwf', 'cronwf'],
+  // knative serving config/core/300-resources/service.yaml.
+  'services.serving.knative.dev': ['kservice', 'ksvc'],
+};
+
+/** Bare names kubectl gives to a core kind that is no carrier: a Knative Service is named with its group or `ksvc`. */
+const CORE_NAMES: ReadonlySet<string> = new Set(['service', 'services', 'svc']);
+
+/**
+ * The kinds explain accepts: every carrier kind of the table (src/workload/carriers.ts) that runs pods,
+ * named as kubectl names them (singular, plural, short names, `kind.group`, `plural.group`). The
+ * configuration's own carriers are added by targetResources(config.carriers).
+ */
+export function targetResources(configured?: readonly CarrierConfig[]): WorkloadResource[] {
+  const out: WorkloadResource[] = [];
+  const taken = new Set<string>();
+  for (const r of carrierResources(configured)) {
+    if (r.kind === 'PodTemplate' || r.resource === '' || r.group === 'extensions') continue;
+    const singular = r.kind.toLowerCase();
+    const qualified = r.group === '' ? [] : [`${singular}.${r.group}`, `${r.resource}.${r.group}`];
+    const bare = [singular, r.resource, ...(SHORT_NAMES[`${r.resource}.${r.group}`] ?? [])].filter((n) => !taken.has(n) && (r.origin === 'kubernetes' || !CORE_NAMES.has(n)));
+    for (const n of bare) taken.add(n);
+    const names = [...bare, ...qualified];
+    if (r.kind === 'Pod') names.push('pod.v1', '');
+    out.push({ kind: r.kind, group: r.group, versions: r.versions, plural: r.resource, builtin: r.origin === 'kubernetes', names });
+  }
+  return out;
+}
+
+/** The built-in ones (the configuration's carriers: targetResources(config.carriers)). */
+export const WORKLOAD_RESOURCES: readonly WorkloadResource[] = targetResources();
 
 export class TargetError extends Error {
   constructor(message: string) {
@@ -44,16 +84,16 @@ export interface Target {
   readonly name: string;
 }
 
-/** `pod/web-1`, `deploy/web`, `deployment.apps/web`, or a bare pod name (as `kubectl logs NAME`). */
-export function parseTarget(arg: string): Target {
+/** `pod/web-1`, `deploy/web`, `deployment.apps/web`, `rollout/web`, or a bare pod name (as `kubectl logs NAME`). */
+export function parseTarget(arg: string, resources: readonly WorkloadResource[] = WORKLOAD_RESOURCES): Target {
   const slash = arg.indexOf('/');
   const type = slash < 0 ? '' : arg.slice(0, slash).toLowerCase();
   const name = slash < 0 ? arg : arg.slice(slash + 1);
   if (name === '' || name.includes('/')) throw new TargetError(`"${arg}" is not TYPE/NAME or a pod name`);
-  const resource = WORKLOAD_RESOURCES.find((r) => r.names.includes(type));
+  const resource = resources.find((r) => r.names.includes(type));
   if (!resource) {
-    const known = WORKLOAD_RESOURCES.map((r) => r.names[2] ?? r.names[0]).join(', ');
-    throw new TargetError(`"${type}" is not a kind pullguard explains (use one of: ${known})`);
+    const known = resources.filter((r) => r.builtin).map((r) => r.names.find((n) => n.length <= 3 && n !== '') ?? r.names[0]).join(', ');
+    throw new TargetError(`"${type}" is not a kind pullguard explains (use one of: ${known}, or a custom resource that runs pods, e.g. rollout/NAME; docs/carriers.md lists them)`);
   }
   return { resource, name };
 }
@@ -103,38 +143,115 @@ export async function listPods(client: KubeClient, namespace: string | null, lab
   return items.filter(isObj).map((p) => ({ ...p, kind: 'Pod', apiVersion: 'v1' }));
 }
 
+/** How deep a pod's chain of controllers is followed up to the target (Pod → ReplicaSet → Deployment is 2). */
+export const MAX_OWNER_DEPTH = 8;
+
+function controllerRef(o: unknown): Obj | null {
+  const refs = meta(o)['ownerReferences'];
+  if (!Array.isArray(refs)) return null;
+  const c = refs.find((r) => isObj(r) && r['controller'] === true);
+  return isObj(c) ? c : null;
+}
+
 /**
- * The pods of a target: the pod itself, or the pods a workload selects (as `kubectl describe` finds
- * them) that it owns — directly, or through a ReplicaSet (Deployment) or a Job (CronJob).
+ * The pods of `namespace` whose chain of controllers (metadata.ownerReferences, controller: true)
+ * reaches `uid`: a Rollout's pods through its ReplicaSets, a PipelineRun's through its TaskRuns, a
+ * JobSet's through its Jobs. Each owner on the way is read once (GET by its apiVersion and kind;
+ * its resource name from discovery).
+ */
+export async function podsOwnedBy(client: KubeClient, namespace: string, uid: string): Promise<Obj[]> {
+  const pods = await listPods(client, namespace);
+  /** owner uid → its own controller reference (null: none, or it cannot be read). */
+  const parents = new Map<string, Obj | null>();
+  const plurals = new Map<string, Promise<Map<string, string>>>();
+  const pluralOf = async (apiVersion: string, kind: string): Promise<string | null> => {
+    let p = plurals.get(apiVersion);
+    if (!p) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      p = client.get(path).then(
+        (list) => new Map((Array.isArray(list['resources']) ? list['resources'] : []).filter(isObj).filter((r) => !String(r['name']).includes('/')).map((r) => [str(r['kind']), str(r['name'])])),
+        () => new Map<string, string>(),
+      );
+      plurals.set(apiVersion, p);
+    }
+    return (await p).get(kind) ?? null;
+  };
+  const parentOf = async (ref: Obj): Promise<Obj | null> => {
+    const refUid = str(ref['uid']);
+    if (parents.has(refUid)) return parents.get(refUid)!;
+    let parent: Obj | null = null;
+    const apiVersion = str(ref['apiVersion']);
+    const plural = await pluralOf(apiVersion, str(ref['kind']));
+    if (plural) {
+      const slash = apiVersion.indexOf('/');
+      const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+      const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+      try {
+        const owner = await client.get(objectPath({ group, plural }, version, namespace, str(ref['name'])));
+        if (str(meta(owner)['uid']) === refUid) parent = controllerRef(owner);
+      } catch (err) {
+        if (!(err instanceof KubeApiError)) throw err;
+      }
+    }
+    parents.set(refUid, parent);
+    return parent;
+  };
+  const out: Obj[] = [];
+  for (const pod of pods) {
+    let ref = controllerRef(pod);
+    for (let depth = 0; ref && depth < MAX_OWNER_DEPTH; depth++) {
+      if (str(ref['uid']) === uid) {
+        out.push(pod);
+        break;
+      }
+      ref = await parentOf(ref);
+    }
+  }
+  return out;
+}
+
+/**
+ * The pods of a target: the pod itself, or the pods a workload owns. Kubernetes' kinds are read as
+ * `kubectl describe` finds them (through their selector, owned directly, or through a ReplicaSet
+ * (Deployment) or a Job (CronJob)); any other carrier kind through ownerReferences (podsOwnedBy).
+ * The version read is the first of the kind's versions the cluster serves (discovery).
  */
 export async function podsOfTarget(client: KubeClient, namespace: string, target: Target): Promise<Obj[]> {
   const ns = encodeURIComponent(namespace);
-  const path = `${target.resource.prefix}/namespaces/${ns}/${target.resource.plural}/${encodeURIComponent(target.name)}`;
+  const r = target.resource;
+  const found = await discoverServed(client, [{ group: r.group, versions: r.versions, resource: r.plural, kind: r.kind, namespaced: true, origin: r.builtin ? 'kubernetes' : 'well-known' }]);
+  const served = found.served[0];
+  if (!served) {
+    const reason = found.skipped[0]?.reason ?? 'not served';
+    throw new TargetError(`${r.plural}${r.group ? `.${r.group}` : ''}: ${reason === 'not served' ? 'this cluster does not serve this kind (is its CustomResourceDefinition installed?)' : reason}`);
+  }
+  const path = objectPath(served, served.version, namespace, target.name);
   let obj: Obj;
   try {
     obj = await client.get(path);
   } catch (err) {
     if (err instanceof KubeApiError && err.statusCode === 404) {
-      throw new TargetError(`${target.resource.plural} "${target.name}" not found in namespace ${namespace}`);
+      throw new TargetError(`${r.plural} "${target.name}" not found in namespace ${namespace}`);
     }
     throw err;
   }
-  if (target.resource.kind === 'Pod') return [{ ...obj, kind: 'Pod', apiVersion: 'v1' }];
+  if (r.kind === 'Pod') return [{ ...obj, kind: 'Pod', apiVersion: 'v1' }];
   const uid = String(meta(obj)['uid'] ?? '');
-  if (target.resource.kind === 'CronJob') {
+  if (!r.builtin) return podsOwnedBy(client, namespace, uid);
+  if (r.kind === 'CronJob') {
     const jobs = (await listAll(client, `/apis/batch/v1/namespaces/${ns}/jobs`)).items.filter((j) => ownedBy(j, uid));
     const uids = new Set(jobs.map((j) => String(meta(j)['uid'] ?? '')));
     return (await listPods(client, namespace)).filter((p) => [...uids].some((u) => ownedBy(p, u)));
   }
   const spec = isObj(obj['spec']) ? obj['spec'] : {};
   // ReplicationController's selector is a plain map.
-  const selector = target.resource.kind === 'ReplicationController' ? { matchLabels: spec['selector'] } : spec['selector'];
+  const selector = r.kind === 'ReplicationController' ? { matchLabels: spec['selector'] } : spec['selector'];
   const sel = selectorString(selector);
-  if (sel === '') throw new TargetError(`${target.resource.plural} "${target.name}" has no selector`);
+  if (sel === '') throw new TargetError(`${r.plural} "${target.name}" has no selector`);
   const pods = await listPods(client, namespace, sel);
-  if (target.resource.kind !== 'Deployment') return pods.filter((p) => ownedBy(p, uid));
-  const replicaSets = (await listAll(client, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: sel })).items.filter((r) => ownedBy(r, uid));
-  const rsUids = replicaSets.map((r) => String(meta(r)['uid'] ?? ''));
+  if (r.kind !== 'Deployment') return pods.filter((p) => ownedBy(p, uid));
+  const replicaSets = (await listAll(client, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: sel })).items.filter((x) => ownedBy(x, uid));
+  const rsUids = replicaSets.map((x) => String(meta(x)['uid'] ?? ''));
   return pods.filter((p) => rsUids.some((u) => ownedBy(p, u)));
 }
 

@@ -1,22 +1,28 @@
 /**
- * List + watch of every workload kind (./resources.ts), handing each object to `upsert` / `remove` as
- * it arrives — the caller reduces it (src/audit/inventory.ts) and the full object is dropped at once.
- * The reflectors remember only each object's metadata (Reflector `keep`), and relists go page by page,
- * so memory is the reduced inventory, not the cluster's objects.
+ * List + watch of every workload kind the cluster serves (./resources.ts: the carrier table, narrowed
+ * by discovery), handing each object to `upsert` / `remove` as it arrives — the caller reduces it
+ * (src/audit/inventory.ts) and the full object is dropped at once. The reflectors remember only each
+ * object's metadata (Reflector `keep`), and relists go page by page, so memory is the reduced
+ * inventory, not the cluster's objects.
  *
- * A kind served at several versions (CronJob) is probed once at start: the first version whose
- * collection answers is watched; a kind served at none is left out (logged).
+ * Discovery runs once at start (retried with back-off while it fails); the kinds the cluster does
+ * not serve are logged once and left out. A CRD installed later is picked up by the next leadership
+ * term (or restart).
  *
- * RBAC needed (manifests/): list, watch on each resource of ./resources.ts.
+ * RBAC needed (manifests/): list, watch on each served resource.
  */
-import { KubeApiError, type KubeClient } from './client.js';
-import { Reflector, type ReflectorLogger } from './reflector.js';
-import { collectionPath, WORKLOAD_RESOURCES, type WorkloadResource } from './resources.js';
+import { type KubeClient } from './client.js';
+import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, Reflector, type ReflectorLogger } from './reflector.js';
+import { collectionPath, describeSkipped, discoverServed, type ServedResource, type SkippedKind, type WorkloadResource } from './resources.js';
+import type { CarrierConfig } from '../workload/carriers.js';
 
 export interface WorkloadWatchOptions {
   readonly client: KubeClient;
   readonly logger: ReflectorLogger;
-  readonly resources?: readonly WorkloadResource[];
+  /** The carrier resources to watch where served (./resources.ts auditedResources). */
+  readonly resources: readonly WorkloadResource[];
+  /** The configuration's own carriers (to name their project in logs). */
+  readonly carriers?: readonly CarrierConfig[] | undefined;
   upsert(object: unknown, type: { readonly group: string; readonly version: string; readonly kind: string }): void;
   remove(object: unknown, type: { readonly group: string; readonly version: string; readonly kind: string }): void;
   readonly backoffInitialMs?: number;
@@ -31,61 +37,64 @@ function metadataOnly(object: unknown): unknown {
 export class WorkloadWatch {
   #reflectors: Reflector[] = [];
   #stopped = false;
-  #probed = 0;
-  #total: number;
+  #discovered = false;
+  #timer: NodeJS.Timeout | undefined;
+  /** What discovery found (empty until it ran). */
+  served: readonly ServedResource[] = [];
+  skipped: readonly SkippedKind[] = [];
 
-  constructor(private readonly opts: WorkloadWatchOptions) {
-    this.#total = (opts.resources ?? WORKLOAD_RESOURCES).length;
-  }
+  constructor(private readonly opts: WorkloadWatchOptions) {}
 
-  /** True once every served kind has been listed. */
+  /** True once discovery ran and every served kind has been listed. */
   get synced(): boolean {
-    return this.#probed === this.#total && this.#reflectors.every((r) => r.synced);
+    return this.#discovered && this.#reflectors.every((r) => r.synced);
   }
 
+  /** Discover, then start a reflector per served kind. Resolves after the first discovery attempt. */
   async start(): Promise<void> {
-    for (const resource of this.opts.resources ?? WORKLOAD_RESOURCES) {
+    let backoff = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
+    const attempt = async (): Promise<void> => {
       if (this.#stopped) return;
-      const version = await this.#servedVersion(resource);
-      this.#probed++;
-      if (version === null) {
-        this.opts.logger.warn({ kind: resource.kind, group: resource.group, versions: resource.versions }, 'workload kind not served by this cluster; not audited');
-        continue;
+      try {
+        const found = await discoverServed(this.opts.client, this.opts.resources, { configured: this.opts.carriers });
+        this.served = found.served;
+        this.skipped = found.skipped;
+      } catch (err) {
+        this.opts.logger.warn({ reason: (err as Error).message, retryInMs: backoff }, 'audit: API discovery failed; retrying');
+        this.#timer = setTimeout(() => void attempt(), backoff);
+        this.#timer.unref();
+        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+        return;
       }
-      const type = { group: resource.group, version, kind: resource.kind };
-      const reflector = new Reflector({
-        name: `${resource.plural}.${resource.group || 'core'}/${version}`,
-        client: this.opts.client,
-        path: collectionPath(resource, version),
-        logger: this.opts.logger,
-        ...(this.opts.backoffInitialMs !== undefined ? { backoffInitialMs: this.opts.backoffInitialMs } : {}),
-        keep: metadataOnly,
-        upsert: (o) => this.opts.upsert(o, type),
-        remove: (o) => this.opts.remove(o, type),
-      });
-      this.#reflectors.push(reflector);
-      reflector.start();
-    }
+      if (this.#stopped) return;
+      if (this.skipped.length > 0) {
+        this.opts.logger.info({ skipped: this.skipped.map((s) => ({ kind: s.kind, groups: s.groups, reason: s.reason })) }, `audit: kinds not served by this cluster, not audited: ${describeSkipped(this.skipped)}`);
+      }
+      for (const resource of this.served) this.#watch(resource);
+      this.#discovered = true;
+    };
+    await attempt();
+  }
+
+  #watch(resource: ServedResource): void {
+    const type = { group: resource.group, version: resource.version, kind: resource.kind };
+    const reflector = new Reflector({
+      name: `${resource.plural}.${resource.group || 'core'}/${resource.version}`,
+      client: this.opts.client,
+      path: collectionPath(resource, resource.version),
+      logger: this.opts.logger,
+      ...(this.opts.backoffInitialMs !== undefined ? { backoffInitialMs: this.opts.backoffInitialMs } : {}),
+      keep: metadataOnly,
+      upsert: (o) => this.opts.upsert(o, type),
+      remove: (o) => this.opts.remove(o, type),
+    });
+    this.#reflectors.push(reflector);
+    reflector.start();
   }
 
   stop(): void {
     this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
     for (const r of this.#reflectors) r.stop();
-  }
-
-  /** The first version whose collection answers (404: not served). Other errors are retried by trying the preferred version. */
-  async #servedVersion(resource: WorkloadResource): Promise<string | null> {
-    if (resource.versions.length === 1) return resource.versions[0]!;
-    for (const version of resource.versions) {
-      try {
-        await this.opts.client.list(collectionPath(resource, version), { limit: 1 });
-        return version;
-      } catch (err) {
-        if (err instanceof KubeApiError && err.statusCode === 404) continue;
-        // Not a "not served" answer (403, a timeout): watch the preferred version; its reflector retries.
-        return resource.versions[0]!;
-      }
-    }
-    return null;
   }
 }

@@ -256,6 +256,11 @@ export class RegistryChecker {
     return flight;
   }
 
+  /** Lookups on their way to a registry now (joined callers count once): the audit yields while any is (src/audit/lookup.ts AdmissionGate). */
+  get lookupsInFlight(): number {
+    return this.#inflight.size;
+  }
+
   /** Forget cached outcomes (tokens and pings are kept). */
   clearCache(): void {
     this.#cache.clear();

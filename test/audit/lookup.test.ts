@@ -1,5 +1,5 @@
 import t from 'tap';
-import { AuditLookup, RATE_LIMIT_PAUSE_MS, RegistryBudget } from '../../src/audit/lookup.js';
+import { AdmissionGate, AuditLookup, RATE_LIMIT_PAUSE_MS, RegistryBudget } from '../../src/audit/lookup.js';
 import type { RegistryOutcome } from '../../src/registry/outcome.js';
 import type { ImageReference } from '../../src/reference/types.js';
 
@@ -62,4 +62,35 @@ t.test('the budget spaces lookups per registry, and a 429 pauses that registry',
   t.equal(b2.pausedUntil('hub.example'), now + RATE_LIMIT_PAUSE_MS, 'no Retry-After: paused a minute');
   await lookup.check(x);
   t.equal(limited.asked.length, 2, 'a rate-limited answer is not kept for the cycle');
+});
+
+t.test('admission first: an audit lookup waits while admission lookups are in flight, never longer than the cap', async (t) => {
+  let admissionInFlight = 1;
+  const order: string[] = [];
+  const checker = fakeChecker((r) => {
+    order.push(`audit ${r.tag}`);
+    return { ...base(r), kind: 'available' } as unknown as RegistryOutcome;
+  });
+  const gate = new AdmissionGate(() => admissionInFlight > 0, { pollMs: 1 });
+  const lookup = new AuditLookup(checker, new RegistryBudget(1000), undefined, gate);
+  const pending = lookup.check(ref('r.example', 'team/app', '1'));
+  await new Promise((r) => setTimeout(r, 30));
+  t.same(order, [], 'nothing asked while admission is busy');
+  order.push('admission done');
+  admissionInFlight = 0;
+  await pending;
+  t.same(order, ['admission done', 'audit 1']);
+  t.equal(gate.yields, 1);
+  t.ok(gate.waitedMs >= 25, `waited ${gate.waitedMs} ms`);
+  // Idle admission: no wait, no yield counted.
+  await lookup.check(ref('r.example', 'team/app', '2'));
+  t.equal(gate.yields, 1);
+  // Admission busy for ever: the audit goes after the cap (it is slowed down, never starved).
+  admissionInFlight = 1;
+  const capped = new AdmissionGate(() => true, { maxWaitMs: 20, pollMs: 1 });
+  const started = Date.now();
+  await new AuditLookup(checker, new RegistryBudget(1000), undefined, capped).check(ref('r.example', 'team/app', '3'));
+  t.ok(Date.now() - started >= 20);
+  t.equal(capped.yields, 1);
+  t.equal(order.at(-1), 'audit 3');
 });

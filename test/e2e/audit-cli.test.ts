@@ -1,12 +1,14 @@
 /**
  * `pullguard audit` against a real kube-apiserver and a real registry: Deployments created with
  * kubectl (with the ReplicaSet and Pods kube-controller-manager would make, owned by them), a tag
- * deleted from the registry, a pull Secret deleted and restored.
+ * deleted from the registry, a pull Secret deleted and restored; and a custom resource: the Argo
+ * Rollout CRD installed, a Rollout naming a missing image with the ReplicaSet and Pod its controller
+ * would make — reported once, as the Rollout.
  */
 import t, { type Test } from 'tap';
 import { kubeUnavailableReason, startKube } from '../helpers/kube.js';
 import { requireRegistry, startRegistry } from '../helpers/registry.js';
-import { apply, deleteTag, deployment, kubectl, namespace, ownedObjects, pullSecret, registryConfig } from '../helpers/audit-cluster.js';
+import { apply, crd, deleteTag, deployment, installCrd, kubectl, namespace, ownedObjects, pullSecret, registryConfig, uidOf } from '../helpers/audit-cluster.js';
 import { run } from '../helpers/cli.js';
 
 const missing = kubeUnavailableReason({ needKubectl: true });
@@ -95,6 +97,41 @@ async function scene(t: Test): Promise<void> {
     await apply(kube, pullSecret('regcred', 'shop', host, reg.users.alice));
     const back = await audit('-n', 'shop');
     t.same(problems(back.report.objects), ['shop/api:IMAGE_TAG_NOT_FOUND']);
+  });
+
+  await t.test('a custom resource: the Rollout is audited and stands for its ReplicaSet and Pod', async (t) => {
+    const before = await audit('-n', 'shop');
+    t.match(before.stderr, /kinds this cluster does not serve, not audited: Argo Rollouts \(Rollout\.argoproj\.io\); Argo Workflows \(Workflow\.argoproj\.io/, 'said once, by project');
+    t.equal(before.stderr.match(/does not serve/g)?.length, 1);
+
+    await installCrd(kube, crd('argoproj.io', 'Rollout', 'rollouts', 'v1alpha1'));
+    await namespace(kube, 'ro');
+    await apply(kube, pullSecret('regcred', 'ro', host, reg.users.alice));
+    const labels = { app: 'canary' };
+    const template = { metadata: { labels }, spec: { containers: [{ name: 'web', image: `${host}/team/app:9.9-missing` }], imagePullSecrets: [{ name: 'regcred' }] } };
+    await apply(kube, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'canary', namespace: 'ro' }, spec: { replicas: 1, selector: { matchLabels: labels }, template, strategy: { canary: { steps: [{ setWeight: 20 }] } } } });
+    // What the Argo Rollouts controller makes: a ReplicaSet owned by the Rollout, a Pod owned by it.
+    const rolloutUid = await uidOf(kube, 'ro', 'rollout', 'canary');
+    await apply(kube, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'canary-6c9', namespace: 'ro', ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'canary', uid: rolloutUid, controller: true }] }, spec: { replicas: 1, selector: { matchLabels: labels }, template } });
+    const rsUid = await uidOf(kube, 'ro', 'replicaset', 'canary-6c9');
+    await apply(kube, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'canary-6c9-x', namespace: 'ro', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'canary-6c9', uid: rsUid, controller: true }] }, spec: template.spec });
+
+    const r = await audit('-n', 'ro');
+    t.equal(r.code, 1, r.stderr);
+    t.same(names(r.report.objects), ['ro/Rollout/canary'], 'the Rollout once; its ReplicaSet and Pod are not reported');
+    t.same(problems(r.report.objects), ['ro/canary:IMAGE_TAG_NOT_FOUND']);
+    t.equal(r.report.objects[0]?.file, 'cluster:/apis/argoproj.io/v1alpha1/namespaces/ro/rollouts/canary');
+    t.match(r.report.objects[0]?.findings[0], { container: 'web', image: `${host}/team/app:9.9-missing` });
+    t.match(r.stderr, /3 workload objects read; 2 made by a controller are reported as that controller/);
+    t.notMatch(r.stderr, /Argo Rollouts \(Rollout/, 'Rollout is no longer skipped');
+
+    // explain finds the Rollout's pod through its ReplicaSet (ownerReferences).
+    const ex = await run(['explain', 'ro/canary', '-n', 'ro', '--kubeconfig', kube.kubeconfig, '--offline', '-o', 'json']);
+    t.equal(ex.code, 0, ex.stderr);
+    t.match(JSON.parse(ex.stdout), { podsChecked: 1 });
+    const absent = await run(['explain', 'wf/x', '-n', 'ro', '--kubeconfig', kube.kubeconfig, '--offline']);
+    t.equal(absent.code, 2);
+    t.match(absent.stderr, /workflows\.argoproj\.io: this cluster does not serve this kind/);
   });
 
   await t.test('usage and unreadable clusters exit 2 with a clear message', async (t) => {

@@ -114,3 +114,24 @@ export async function deleteTag(reg: TestRegistry, repo: string, tag: string): P
     await agent.close();
   }
 }
+
+/** A CustomResourceDefinition that keeps every field (the real ones carry a full OpenAPI schema). */
+export function crd(group: string, kind: string, plural: string, version: string): Obj {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+}
+
+/** Install a CRD and wait until the API serves it (kubectl's discovery included). */
+export async function installCrd(kube: Kube, definition: Obj): Promise<void> {
+  await apply(kube, definition);
+  await kubectl(kube, ['wait', '--for', 'condition=established', '--timeout', '60s', `crd/${definition['metadata'].name}`]);
+}

@@ -2,7 +2,8 @@
  * manifests/components/custom-resources: added to an overlay, it appends the rules for the well-known
  * custom resources to the webhook, and those rules are exactly the carrier table's rows
  * (src/workload/carriers.ts): every group, version and resource of every row, CREATE and UPDATE,
- * nothing the table does not read. The base webhook keeps Kubernetes' own kinds.
+ * nothing the table does not read. The base webhook keeps Kubernetes' own kinds. The component's
+ * ClusterRole lets the audit list and watch the same resources.
  *
  * Needs kubectl 1.21+ (kustomize v4+); skipped without it, unless CI=true.
  */
@@ -72,5 +73,23 @@ if (missing !== null) {
       if (res === 'pods' || res === 'ephemeralcontainers') continue;
       t.ok(known.has(`${g}/${res}`), `${key} is a carrier of the table`);
     }
+
+    // RBAC: the audit may list and watch every kind of the table (Kubernetes' in the base role, the
+    // custom resources' in the component's), and nothing more than list/watch is granted for them.
+    const bindings = docs.filter((d) => d['kind'] === 'ClusterRoleBinding');
+    const roles = docs.filter((d) => d['kind'] === 'ClusterRole' && bindings.some((b) => b['roleRef']['name'] === d['metadata']['name'] && b['subjects'].some((s: Obj) => s['name'] === 'pullguard')));
+    const granted = new Map<string, string[]>();
+    for (const role of roles) for (const r of role['rules']) for (const g of r['apiGroups']) for (const res of r['resources']) granted.set(`${g}/${res}`, [...(granted.get(`${g}/${res}`) ?? []), ...r['verbs']]);
+    for (const c of [...KUBERNETES_CARRIERS, ...CUSTOM_RESOURCE_CARRIERS]) {
+      if (c.kind === 'PodTemplate') continue; // not audited: nothing runs its pods
+      for (const g of c.groups) {
+        if (g === 'extensions') continue; // served by no current cluster (discovery skips it)
+        const verbs = granted.get(`${g}/${c.resource}`) ?? [];
+        t.ok(verbs.includes('list') && verbs.includes('watch'), `${c.kind}: the audit may list and watch ${g}/${c.resource}`);
+      }
+    }
+    const component = docs.find((d) => d['kind'] === 'ClusterRole' && d['metadata']['name'] === 'pullguard-custom-resources');
+    t.ok(component, 'the component adds its ClusterRole');
+    for (const r of component?.['rules'] ?? []) t.same(r['verbs'], ['list', 'watch'], `${r['apiGroups']}: read-only`);
   });
 }
