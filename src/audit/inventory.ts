@@ -8,8 +8,8 @@
  * checks read — at each pod spec path a pod spec holding only every image field (containers, init and
  * ephemeral containers: name and image; image volumes: name and reference), imagePullSecrets,
  * serviceAccountName / serviceAccount and the platform pins (nodeSelector, required node affinity, os);
- * at each pod-like object (an Argo template, a Tekton TaskSpec) its container entries cut to name and
- * image; bare image fields as they are. Where a project decides a pod's ServiceAccount or pull
+ * at each pod-like object (an Argo template, a Tekton TaskSpec) its container entries without what the
+ * program runs (command, script, env, probes, resources …); bare image fields as they are. Where a project decides a pod's ServiceAccount or pull
  * secrets from elsewhere in the object (a row with a pod `context`), the rest of the object is kept
  * too, minus status. Environment, probes, resources, annotations and the rest are dropped, so 10,000
  * Pods cost a few MiB, not the hundreds a full object cache would. The engine (src/checks/engine.ts)
@@ -77,12 +77,16 @@ export interface WorkloadRecord {
   readonly fingerprint: string;
 }
 
-/** Per-container fields kept (the image use's name and image; see src/workload/extract.ts). */
+/**
+ * Per-container fields kept (the image use's name and image; see src/workload/extract.ts), and a
+ * Tekton step's StepAction `ref`, which makes it a step without an image of its own (src/workload/tekton.ts).
+ */
 function reduceContainer(c: unknown): unknown {
   if (!isObject(c)) return keepShape(c);
   const out: Json = {};
   if (c['name'] !== undefined) out['name'] = keepShape(c['name']);
   if (c['image'] !== undefined) out['image'] = keepShape(c['image']);
+  if (c['ref'] !== undefined) out['ref'] = c['ref'];
   return out;
 }
 
@@ -188,10 +192,28 @@ function planOf(carrier: Carrier): { readonly tree: ReadTree; readonly whole: bo
   return plan;
 }
 
+/**
+ * What a container-like entry of a pod-like object (an Argo template's container, a Tekton step) loses
+ * in the reduction: what the program runs and how, never which image or how it is chosen. Everything
+ * else is kept (a Tekton step's `ref` to a StepAction, names), so a project reader sees the same.
+ */
+const CONTAINER_DETAILS: ReadonlySet<string> = new Set([
+  'args', 'command', 'env', 'envFrom', 'lifecycle', 'livenessProbe', 'ports', 'readinessProbe', 'resizePolicy', 'resources',
+  'script', 'securityContext', 'source', 'startupProbe', 'stdin', 'stdinOnce', 'terminationMessagePath', 'terminationMessagePolicy',
+  'tty', 'volumeDevices', 'volumeMounts', 'workingDir', 'computeResources',
+]);
+
+function reduceEntry(c: unknown): unknown {
+  if (!isObject(c)) return keepShape(c);
+  const out: Json = {};
+  for (const [k, v] of Object.entries(c)) if (!CONTAINER_DETAILS.has(k)) out[k] = v;
+  return out;
+}
+
 /** `value` cut down to what `tree` reads; where the shape breaks, the breaking value keeps its shape. */
 function prune(value: unknown, tree: ReadTree, whole: boolean): unknown {
   if (tree.leaf === 'podSpec' && tree.fields.size === 0) return isObject(value) ? reducePodSpec(value) : keepShape(value);
-  if (tree.leaf === 'container' && tree.fields.size === 0) return reduceContainer(value);
+  if (tree.leaf === 'container' && tree.fields.size === 0) return reduceEntry(value);
   if (tree.leaf === 'image' && tree.fields.size === 0) return keepShape(value);
   if (!isObject(value)) return keepShape(value);
   const out: Json = tree.leaf === 'podSpec' ? reducePodSpec(value) : whole ? { ...value } : {};

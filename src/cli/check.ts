@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { review, type EngineDeps } from '../checks/engine.js';
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
-import { carrierFor } from '../workload/carriers.js';
+import { parse as parseYaml } from 'yaml';
+import { carrierFor, type CarrierEnvironment } from '../workload/carriers.js';
+import { TEKTON_DEFAULTS, tektonDefaults } from '../workload/tekton.js';
 import { groupOf, imageFields, OPAQUE_KINDS } from '../workload/extract.js';
 import { parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
@@ -196,6 +198,7 @@ export async function checkObjects(
   const notRead: NotReadEntry[] = [];
   let withoutImages = 0;
   const notes: DocumentNoteEntry[] = [...(opts.input?.notes ?? [])];
+  const environment = deps.environment ?? carrierEnvironment(objects, opts.namespace, notes);
   for (const input of objects) {
     const o = input.manifest.object;
     const kind = str(o['kind']);
@@ -239,7 +242,7 @@ export async function checkObjects(
       const { source, manifest, template, group, kind } = carriers[i]!;
       const o = manifest.object;
       const { namespace, name } = identity(o, opts.namespace);
-      const outcome = await review({ group, kind, namespace, name, object: o }, deps, {
+      const outcome = await review({ group, kind, namespace, name, object: o }, { ...deps, environment }, {
         deadline: Date.now() + opts.budgetMs,
         modeOverride: opts.mode,
         unread: true,
@@ -262,6 +265,35 @@ export async function checkObjects(
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, carriers.length) }, worker));
   return buildReport(entries, skipped + withoutImages, { ...(opts.input ?? EMPTY_INPUT), notes }, notRead);
+}
+
+/**
+ * What carriers' controllers would read from other objects, taken from the other inputs: Tekton's
+ * config-defaults ConfigMap (tekton-pipelines/config-defaults) and the WorkflowTemplates and
+ * ClusterWorkflowTemplates that Argo templateRefs name. Without them the carrier is read alone.
+ */
+export function carrierEnvironment(objects: readonly InputObject[], defaultNamespace: string, notes: DocumentNoteEntry[]): CarrierEnvironment {
+  const templates = new Map<string, Record<string, unknown>>();
+  let tekton: CarrierEnvironment['tekton'];
+  for (const input of objects) {
+    const o = input.manifest.object;
+    const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
+    const name = str(meta['name']);
+    const ns = str(meta['namespace']) || defaultNamespace;
+    const group = groupOf(str(o['apiVersion']));
+    if (group === 'argoproj.io' && o['kind'] === 'WorkflowTemplate') templates.set(`WorkflowTemplate/${ns}/${name}`, o);
+    if (group === 'argoproj.io' && o['kind'] === 'ClusterWorkflowTemplate') templates.set(`ClusterWorkflowTemplate//${name}`, o);
+    if (group === '' && o['kind'] === 'ConfigMap' && name === TEKTON_DEFAULTS.name && str(meta['namespace']) === TEKTON_DEFAULTS.namespace) {
+      const read = tektonDefaults(o['data'], (text) => parseYaml(text));
+      tekton = read.defaults;
+      const object = `ConfigMap ${TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}`;
+      if (read.problem) notes.push({ file: input.source, object, line: input.manifest.lineOf('data.default-pod-template') ?? input.manifest.line, message: `${read.problem}; Tekton's default pod template is not applied` });
+    }
+  }
+  return {
+    ...(tekton ? { tekton } : {}),
+    workflowTemplate: (kind, namespace, name) => templates.get(kind === 'ClusterWorkflowTemplate' ? `${kind}//${name}` : `${kind}/${namespace || defaultNamespace}/${name}`),
+  };
 }
 
 /** Namespace (or the default) and name (`generateName*`, `(unnamed)`) of a manifest object. */

@@ -173,10 +173,18 @@ function readPatch(text: unknown): Patch {
  * under it) of the workflow spec at `specKeys`.
  */
 export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodReading {
-  const spec = obj(valueAt(object, specKeys));
-  const specField = fieldOf(specKeys);
-  const tmpl = obj(valueAt(object, at));
-  const tmplField = fieldOf(at);
+  const notes: PodNote[] = [];
+  const boundary = boundaryOf(object, specKeys, at, notes);
+  const pod = podOf(obj(valueAt(object, specKeys)), fieldOf(specKeys), obj(valueAt(object, at)), fieldOf(at), boundary, templateName(object, specKeys, at));
+  return { ...pod, notes: [...notes, ...pod.notes] };
+}
+
+/**
+ * The pod of template `tmpl` (written at `tmplField`) run by the workflow whose spec is `spec` (its
+ * templateDefaults, ServiceAccount, pull secrets, nodes and podSpecPatch: the controller's execWf),
+ * called from `boundary` (its nodeSelector and affinity), named `within` in messages.
+ */
+function podOf(spec: Json, specField: string, tmpl: Json, tmplField: string, boundary: Json, within: string): PodReading {
   const type = templateType(tmpl);
   const notes: PodNote[] = [];
 
@@ -205,12 +213,10 @@ export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodRead
   // A template that makes no pod (steps, dag, resource…) still carries its defaults' sidecars only
   // in the merged object; it runs no containers of them.
   const makesPod = type === 'container' || type === 'script' || type === 'containerSet';
-  const within = templateName(object, specKeys, at);
   let uses = makesPod ? entries.map((e) => useOf(e, within)).filter((u): u is ImageUse => u !== null) : [];
 
   // The pod-level fields (setupServiceAccount, createWorkflowPod, addSchedulingConstraints).
   const own = (k: string): unknown => merge(defaults[k], tmpl[k]);
-  const boundary = boundaryOf(object, specKeys, at, notes);
   const nodeSelector = own('nodeSelector');
   const affinity = own('affinity');
   let podSpec: Json = {};
@@ -339,16 +345,33 @@ function boundaryOf(object: Json, specKeys: Keys, at: Keys, notes: PodNote[]): J
   return first.value;
 }
 
+/** Finds a WorkflowTemplate or ClusterWorkflowTemplate among what is known (pullguard check: its inputs). */
+export type WorkflowTemplateLookup = (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', name: string) => Json | undefined;
+
+/** Templates a referenced template runs, followed this deep at most (Argo itself stops at 100 levels of recursion). */
+export const MAX_REFERENCE_DEPTH = 10;
+
+/** What the references of a workflow give: pods of the referenced templates that could be read, and notes. */
+export interface ArgoReferences {
+  readonly pods: readonly { readonly field: string; readonly reading: PodReading }[];
+  readonly notes: readonly PodNote[];
+}
+
 /**
  * Steps and DAG tasks that run a template of another object (`templateRef`), and a workflow that takes
  * its whole spec from one (`workflowTemplateRef`): the controller reads that object when it runs
- * (workflow/templateresolution). Its images are not in this object; each reference gets a note.
+ * (workflow/templateresolution). When `lookup` finds it (pullguard check, with the WorkflowTemplate
+ * among its inputs), the template is read as this workflow runs it: this workflow's templateDefaults,
+ * ServiceAccount, pull secrets, nodes and podSpecPatch (execWf), the calling template as its boundary;
+ * a steps/DAG template there runs that object's own templates (its template scope). Its images are
+ * reported at the reference's line. Otherwise each reference gets a note.
  */
-export function argoReferenceNotes(object: Json, specKeys: Keys): PodNote[] {
+export function argoReferences(object: Json, specKeys: Keys, lookup?: WorkflowTemplateLookup): ArgoReferences {
   const spec = obj(valueAt(object, specKeys));
   const specField = fieldOf(specKeys);
   const notes: PodNote[] = [];
-  const kindOf = (r: Json): string => (r['clusterScope'] === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate');
+  const pods: { field: string; reading: PodReading }[] = [];
+  const kindOf = (r: Json): 'WorkflowTemplate' | 'ClusterWorkflowTemplate' => (r['clusterScope'] === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate');
   const wtr = spec['workflowTemplateRef'];
   if (isObject(wtr) && typeof wtr['name'] === 'string') {
     const field = `${specField}.workflowTemplateRef`;
@@ -368,12 +391,47 @@ export function argoReferenceNotes(object: Json, specKeys: Keys): PodNote[] {
     for (const c of calls) {
       const r = obj(c.value)['templateRef'];
       if (!isObject(r) || typeof r['name'] !== 'string') continue;
+      const field = `${fieldOf(c.keys)}.templateRef`;
       const who = typeof obj(c.value)['name'] === 'string' ? `${c.noun} ${JSON.stringify(obj(c.value)['name'])}` : c.noun;
-      notes.push({
-        field: `${fieldOf(c.keys)}.templateRef`,
-        message: `${who} runs template ${JSON.stringify(r['template'] ?? '')} of ${kindOf(r)} ${JSON.stringify(r['name'])} (templateRef), which is not read here: its images are checked where that ${kindOf(r)} itself is checked or applied`,
-      });
+      const kind = kindOf(r);
+      const target = `template ${JSON.stringify(r['template'] ?? '')} of ${kind} ${JSON.stringify(r['name'])}`;
+      const other = lookup?.(kind, r['name']);
+      if (!other) {
+        notes.push({ field, message: `${who} runs ${target} (templateRef), which is not read here: its images are checked where that ${kind} itself is checked or applied` });
+        continue;
+      }
+      const boundary = { nodeSelector: tm['nodeSelector'], affinity: tm['affinity'] };
+      const found = followReference(spec, specField, obj(other['spec']), r['template'], boundary, field, `${kind} ${JSON.stringify(r['name'])}`, 0, new Set());
+      pods.push(...found.pods);
+      if (found.missing) notes.push({ field, message: `${who} runs ${target} (templateRef), but that ${kind} has no template ${JSON.stringify(r['template'] ?? '')}: Argo fails the step` });
     }
   });
-  return notes;
+  return { pods, notes };
+}
+
+/** The pods template `name` of another object's spec runs when this workflow (`spec`) calls it. */
+function followReference(spec: Json, specField: string, other: Json, name: unknown, boundary: Json, field: string, owner: string, depth: number, seen: Set<string>): { pods: { field: string; reading: PodReading }[]; missing: boolean } {
+  const templates = Array.isArray(other['templates']) ? (other['templates'] as unknown[]).map(obj) : [];
+  const tmpl = templates.find((t) => t['name'] === name);
+  if (!tmpl || typeof name !== 'string') return { pods: [], missing: true };
+  if (seen.has(name) || depth > MAX_REFERENCE_DEPTH) return { pods: [], missing: false };
+  seen.add(name);
+  const pods: { field: string; reading: PodReading }[] = [];
+  const type = templateType(tmpl);
+  if (type === 'container' || type === 'script' || type === 'containerSet') {
+    const pod = podOf(spec, specField, tmpl, field, boundary, `template ${JSON.stringify(name)} of ${owner}`);
+    // Its fields are in the other object: the reference is where this workflow says it.
+    const own = (f: string): boolean => f.startsWith(`${specField}.templateDefaults.`) || f === `${specField}.podSpecPatch`;
+    const at = (f: string): string => (own(f) ? f : field);
+    pods.push({ field, reading: { ...pod, uses: pod.uses.map((u) => ({ ...u, field: at(u.field) })), replaced: [], notes: pod.notes.map((n) => ({ ...n, field: at(n.field) })) } });
+    return { pods, missing: false };
+  }
+  // A steps or DAG template runs the templates of its own object (its template scope), with itself as
+  // their boundary. (Inline templates and further templateRefs there are not followed.)
+  const calls = [...(Array.isArray(tmpl['steps']) ? (tmpl['steps'] as unknown[]).flatMap((g) => (Array.isArray(g) ? g : [])) : []), ...(Array.isArray(obj(tmpl['dag'])['tasks']) ? (obj(tmpl['dag'])['tasks'] as unknown[]) : [])];
+  for (const c of calls.map(obj)) {
+    if (typeof c['template'] !== 'string' || isSet(c['templateRef'])) continue;
+    pods.push(...followReference(spec, specField, other, c['template'], { nodeSelector: tmpl['nodeSelector'], affinity: tmpl['affinity'] }, field, owner, depth + 1, seen).pods);
+  }
+  return { pods, missing: false };
 }

@@ -26,14 +26,14 @@
  * Pure data plus pure functions.
  */
 import type { ImageUse } from '../findings/types.js';
-import { ARGO_CONTAINER_PATHS, argoReferenceNotes, argoTemplatePod } from './argo.js';
-import type { PodNote, PodReading } from './reading.js';
-import { TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
+import { ARGO_CONTAINER_PATHS, argoReferences, argoTemplatePod } from './argo.js';
+import type { CarrierEnvironment, ElsewhereReading, PodReading } from './reading.js';
+import { mergePodTemplateWithDefault, TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
 import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
 
-export type { PodNote, PodReading } from './reading.js';
+export type { CarrierEnvironment, ElsewhereReading, PodNote, PodReading } from './reading.js';
 
 type Json = Record<string, unknown>;
 
@@ -50,13 +50,13 @@ export interface ContainerSite {
  * The pod-level fields that decide pulls (imagePullSecrets, serviceAccountName, nodeSelector, affinity,
  * os), as the project's controller would set them on the pod it makes from the object at `at`.
  */
-export type PodContext = (object: Json, at: readonly (string | number)[]) => Json;
+export type PodContext = (object: Json, at: readonly (string | number)[], env: CarrierEnvironment) => Json;
 
 /**
  * Reads the pod-like object at `at` the way its controller builds the pod (Argo: templateDefaults
  * merged in, podSpecPatch applied). When set, it replaces reading `containers` and `context`.
  */
-export type PodReader = (object: Json, at: readonly (string | number)[]) => PodReading;
+export type PodReader = (object: Json, at: readonly (string | number)[], env: CarrierEnvironment) => PodReading;
 
 export interface PodSite {
   readonly path: readonly PathStep[];
@@ -93,8 +93,8 @@ export interface Carrier {
   readonly images: readonly ImageSite[];
   /** A pod spec must be there (built-in kinds: the API server requires it); else absent means none. */
   readonly podSpecRequired: boolean;
-  /** What the kind's controller reads from other objects (Argo `templateRef`): notes, not images. */
-  readonly elsewhere?: (object: Json) => readonly PodNote[];
+  /** What the kind's controller reads from other objects (Argo `templateRef`): pods when known, else notes. */
+  readonly elsewhere?: (object: Json, env: CarrierEnvironment) => ElsewhereReading;
   readonly substitution: 'argo' | 'tekton' | null;
 }
 
@@ -115,7 +115,7 @@ interface Row {
   /** How the bare images are named (default `image field`, by path). */
   imageNoun?: ImageSite['noun'];
   substitution?: 'argo' | 'tekton';
-  elsewhere?: (object: Json) => readonly PodNote[];
+  elsewhere?: (object: Json, env: CarrierEnvironment) => ElsewhereReading;
 }
 
 function row(origin: CarrierOrigin, r: Row): Carrier {
@@ -193,6 +193,15 @@ function argoPods(specPath: string): Row['pods'] {
   ];
 }
 
+/** A templateRef resolves in the workflow's own namespace, or cluster-wide (templateresolution). */
+function argoLookup(object: Json, env: CarrierEnvironment): ((kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', name: string) => Json | undefined) | undefined {
+  const find = env.workflowTemplate;
+  if (!find) return undefined;
+  const meta = isObject(object['metadata']) ? object['metadata'] : {};
+  const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
+  return (kind, name) => find(kind, namespace, name);
+}
+
 const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Row => ({
   kind,
   groups: ['argoproj.io'],
@@ -203,7 +212,7 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
   // WorkflowTemplate and ClusterWorkflowTemplate carry a WorkflowSpec too (workflow_template_types.go).
   pods: argoPods('spec'),
   substitution: 'argo',
-  elsewhere: (object) => argoReferenceNotes(object, ['spec']),
+  elsewhere: (object, env) => argoReferences(object, ['spec'], argoLookup(object, env)),
 });
 
 // --- Tekton Pipelines ---------------------------------------------------------------------------
@@ -223,28 +232,32 @@ function tektonPodTemplate(t: Json): Json {
 
 /**
  * A TaskRun's pod (docs/taskruns.md, "Specifying ServiceAccount credentials" and "Specifying a Pod
- * template"): `spec.serviceAccountName` (unset: config-defaults `default-service-account`, "default"),
- * pull secrets, nodeSelector and affinity from `spec.podTemplate`. Tekton's cluster-wide default pod
- * template (config-defaults `default-pod-template`) is not visible in the object and not applied.
+ * template"): `spec.serviceAccountName`, and pull secrets, nodeSelector and affinity from
+ * `spec.podTemplate`. Tekton's defaults fill what the run leaves unset (taskrun_defaults.go SetDefaults):
+ * config-defaults `default-service-account` (else "default"), and `default-pod-template` merged under
+ * the run's pod template field by field (pod.MergePodTemplateWithDefault) — when pullguard knows them
+ * (`env.tekton`: a config-defaults ConfigMap among `pullguard check`'s inputs).
  */
-const taskRunContext: PodContext = (object) => {
+const taskRunContext: PodContext = (object, _at, env) => {
   const spec = obj(object['spec']);
-  return podFields({ serviceAccountName: spec['serviceAccountName'], ...tektonPodTemplate(obj(spec['podTemplate'])) });
+  const pod = mergePodTemplateWithDefault(obj(spec['podTemplate']), env.tekton?.podTemplate);
+  return podFields({ serviceAccountName: first(spec['serviceAccountName'], env.tekton?.serviceAccountName), ...tektonPodTemplate(pod) });
 };
 
 /**
  * A PipelineRun's pipeline task (pkg/apis/pipeline/v1/pipelinerun_types.go, GetTaskRunSpec): the
- * `spec.taskRunTemplate` ServiceAccount and pod template, overridden by the `spec.taskRunSpecs[]` entry
- * whose `pipelineTaskName` is the task's name (pod.MergePodTemplateWithDefault: field by field). The
- * v1beta1 names are `spec.serviceAccountName`, `spec.podTemplate`, and `taskServiceAccountName` /
+ * `spec.taskRunTemplate` ServiceAccount and pod template — defaulted from config-defaults as for a
+ * TaskRun (pipelinerun_defaults.go SetDefaults) — overridden by the `spec.taskRunSpecs[]` entry whose
+ * `pipelineTaskName` is the task's name (pod.MergePodTemplateWithDefault: field by field). The v1beta1
+ * names are `spec.serviceAccountName`, `spec.podTemplate`, and `taskServiceAccountName` /
  * `taskPodTemplate` in taskRunSpecs (pkg/apis/pipeline/v1beta1/pipelinerun_types.go).
  */
-const pipelineRunContext: PodContext = (object, at) => {
+const pipelineRunContext: PodContext = (object, at, env) => {
   const spec = obj(object['spec']);
   const taskName = obj(valueAt(object, at.slice(0, -1)))['name'];
   const template = obj(spec['taskRunTemplate']);
-  const base = tektonPodTemplate(obj(first(template['podTemplate'], spec['podTemplate'])));
-  let serviceAccountName = first(template['serviceAccountName'], spec['serviceAccountName']);
+  const base = tektonPodTemplate(mergePodTemplateWithDefault(obj(first(template['podTemplate'], spec['podTemplate'])), env.tekton?.podTemplate));
+  let serviceAccountName = first(template['serviceAccountName'], spec['serviceAccountName'], env.tekton?.serviceAccountName);
   let pod = base;
   const specs = Array.isArray(spec['taskRunSpecs']) ? (spec['taskRunSpecs'] as unknown[]) : [];
   for (const s of specs.map(obj)) {
@@ -298,7 +311,7 @@ const WELL_KNOWN: Row[] = [
     project: 'Argo Workflows',
     pods: argoPods('spec.workflowSpec'),
     substitution: 'argo',
-    elsewhere: (object) => argoReferenceNotes(object, ['spec', 'workflowSpec']),
+    elsewhere: (object, env) => argoReferences(object, ['spec', 'workflowSpec'], argoLookup(object, env)),
   },
   // tektoncd/pipeline pkg/apis/pipeline/v1 (v1beta1 has the same fields for these paths).
   { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() }], substitution: 'tekton' },

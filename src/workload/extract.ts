@@ -20,7 +20,7 @@
  * checks its type and reports what it found instead of throwing.
  */
 import type { ImageUse } from '../findings/types.js';
-import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier, type PodNote } from './carriers.js';
+import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier, type CarrierEnvironment, type PodNote } from './carriers.js';
 import { resolve, type PathProblem, type PathStep } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -202,8 +202,11 @@ function containerUse(c: unknown, field: string, slot: ImageUse['slot'], name: s
   return { container, slot, field: at, image: null, problem: `image is ${describe(image)}, not a string` };
 }
 
-/** Pod specs, pod-like objects and image fields of any carrier object. */
-export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorkload {
+/**
+ * Pod specs, pod-like objects and image fields of any carrier object; `env` is what its controller
+ * would take from elsewhere, when known (Tekton's config-defaults, the WorkflowTemplates a templateRef names).
+ */
+export function extractCarrier(object: unknown, carrier: Carrier, env: CarrierEnvironment = {}): CarrierWorkload {
   const root = isObject(object) ? object : {};
   const pods: PodGroup[] = [];
   const problems: { field: string; problem: string }[] = [];
@@ -246,7 +249,7 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
         continue;
       }
       if (site.read) {
-        const r = site.read(root, m.keys);
+        const r = site.read(root, m.keys, env);
         notes.push(...r.notes);
         replaced.push(...r.replaced);
         if (r.uses.length > 0) pods.push({ field: m.field, podSpec: r.podSpec, uses: keep([...r.uses]) });
@@ -262,7 +265,7 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
         });
       }
       if (uses.length === 0) continue;
-      pods.push({ field: m.field, podSpec: site.context ? site.context(root, m.keys) : {}, uses: keep(uses) });
+      pods.push({ field: m.field, podSpec: site.context ? site.context(root, m.keys, env) : {}, uses: keep(uses) });
     }
   }
   if (carrier.images.length > 0) {
@@ -282,7 +285,14 @@ export function extractCarrier(object: unknown, carrier: Carrier): CarrierWorklo
     }
     if (uses.length > 0) pods.push({ field: '', podSpec: {}, uses: keep(uses) });
   }
-  if (carrier.elsewhere) notes.push(...carrier.elsewhere(root));
+  if (carrier.elsewhere) {
+    const e = carrier.elsewhere(root, env);
+    notes.push(...e.notes);
+    for (const p of e.pods) {
+      notes.push(...p.reading.notes);
+      if (p.reading.uses.length > 0) pods.push({ field: p.field, podSpec: p.reading.podSpec, uses: keep([...p.reading.uses]) });
+    }
+  }
   let missing: string | null = null;
   if (carrier.podSpecRequired && !foundSpec && problems.length === 0) missing = firstMissing(object, carrier.podSpecs[0]?.path ?? []);
   return new Extracted(pods, problems, missing, substituted, notes, replaced);

@@ -23,3 +23,24 @@ export interface PodReading {
   readonly notes: readonly PodNote[];
 }
 
+
+/**
+ * What a carrier's controller takes from outside the object, when pullguard knows it: `pullguard
+ * check` builds it from its other inputs, the webhook and the audit from cluster data. Each field is
+ * optional; without it the object is read alone (and notes say what was not read).
+ */
+export interface CarrierEnvironment {
+  /**
+   * Tekton's cluster defaults (ConfigMap `config-defaults` in `tekton-pipelines`): `default-service-account`
+   * and `default-pod-template` (pkg/apis/config/default.go).
+   */
+  readonly tekton?: { readonly serviceAccountName?: string; readonly podTemplate?: Json };
+  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef names. */
+  readonly workflowTemplate?: (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', namespace: string, name: string) => Json | undefined;
+}
+
+/** What a carrier reads from other objects (Argo templateRef): pods it could read there, and notes. */
+export interface ElsewhereReading {
+  readonly pods: readonly { readonly field: string; readonly reading: PodReading }[];
+  readonly notes: readonly PodNote[];
+}

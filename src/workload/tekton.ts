@@ -14,7 +14,7 @@
  * Pure.
  */
 import type { ImageUse } from '../findings/types.js';
-import type { PodNote, PodReading } from './reading.js';
+import type { CarrierEnvironment, PodNote, PodReading } from './reading.js';
 import { valueAt } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -54,8 +54,8 @@ function taskName(object: unknown, at: Keys): string | undefined {
 }
 
 /** A reader of the TaskSpec at `at`, with the pod-level fields `context` gives (TaskRun, PipelineRun). */
-export function tektonTaskSpec(context?: (object: Json, at: Keys) => Json): (object: Json, at: Keys) => PodReading {
-  return (object, at) => {
+export function tektonTaskSpec(context?: (object: Json, at: Keys, env: CarrierEnvironment) => Json): (object: Json, at: Keys, env: CarrierEnvironment) => PodReading {
+  return (object, at, env) => {
     const spec = (valueAt(object, at) ?? {}) as Json;
     const field = fieldOf(at);
     const within = taskName(object, at);
@@ -101,6 +101,44 @@ export function tektonTaskSpec(context?: (object: Json, at: Keys) => Json): (obj
     };
     entries('steps', 'step');
     entries('sidecars', 'sidecar');
-    return { uses, podSpec: context ? context(object, at) : {}, replaced, notes };
+    return { uses, podSpec: context ? context(object, at, env) : {}, replaced, notes };
   };
+}
+
+/** Where Tekton reads its cluster defaults (pkg/apis/config/default.go GetDefaultsConfigName; the SYSTEM_NAMESPACE of a release). */
+export const TEKTON_DEFAULTS = { namespace: 'tekton-pipelines', name: 'config-defaults' } as const;
+
+/**
+ * Tekton's cluster defaults out of the `config-defaults` ConfigMap's data (NewDefaultsFromMap):
+ * `default-service-account`, and `default-pod-template` as YAML. A template that cannot be read is
+ * returned as a problem (Tekton's webhook refuses such a ConfigMap too).
+ */
+export function tektonDefaults(data: unknown, parse: (text: string) => unknown): { readonly defaults: NonNullable<CarrierEnvironment['tekton']>; readonly problem: string | null } {
+  const d = isObject(data) ? data : {};
+  const out: { serviceAccountName?: string; podTemplate?: Json } = {};
+  let problem: string | null = null;
+  if (typeof d['default-service-account'] === 'string' && d['default-service-account'] !== '') out.serviceAccountName = d['default-service-account'];
+  const text = d['default-pod-template'];
+  if (typeof text === 'string' && text.trim() !== '') {
+    try {
+      const t = parse(text);
+      if (isObject(t)) out.podTemplate = t;
+      else problem = `default-pod-template is ${describe(t)}, not a pod template`;
+    } catch (err) {
+      problem = `default-pod-template is not YAML: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  return { defaults: out, problem };
+}
+
+/**
+ * pkg/apis/pipeline/pod/template.go MergePodTemplateWithDefault, for the fields that decide pulls: a
+ * field the run's pod template leaves unset (nil) is the default's.
+ */
+export function mergePodTemplateWithDefault(tpl: Json | undefined, def: Json | undefined): Json {
+  const out: Json = { ...(tpl ?? {}) };
+  for (const k of ['imagePullSecrets', 'nodeSelector', 'affinity'] as const) {
+    if ((out[k] === undefined || out[k] === null) && def && def[k] !== undefined && def[k] !== null) out[k] = def[k];
+  }
+  return out;
 }

@@ -244,3 +244,27 @@ t.test('Argo: what is not read inside a workflow (a templateRef, a templated pod
   const junit = (await run(['check', '--offline', '-o', 'junit', '-'], wf)).stdout;
   t.match(junit, 'NOTE at &lt;stdin&gt;:12: step "build" runs template "kaniko"');
 });
+
+t.test('check reads what a carrier takes from the other inputs: the WorkflowTemplate of a templateRef, Tekton config-defaults', async (t) => {
+  const wt = { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name: 'ci', namespace: 'ci' }, spec: { templates: [{ name: 'kaniko', container: { image: 'Gcr.io/Kaniko:1' } }] } };
+  const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ci' }, spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'build', templateRef: { name: 'ci', template: 'kaniko' } }]] }] } };
+  const both = [wt, wf].map((o) => stringify(o)).join('---\n');
+  const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], both)).stdout);
+  const found = json.objects.map((o: { kind: string; findings: { code: string; line: number }[]; notes: unknown[] }) => [o.kind, o.findings.map((f) => `${f.code}:${f.line}`), o.notes.length]);
+  // The Workflow is denied too, at the reference's line: its run pulls that image.
+  t.same(found, [['WorkflowTemplate', ['IMAGE_REFERENCE_INVALID:10'], 0], ['Workflow', ['IMAGE_REFERENCE_INVALID:24'], 0]]);
+  t.match(json.objects[1].findings[0].message, /^container "main" of template "kaniko" of WorkflowTemplate "ci" \(image "Gcr\.io\/Kaniko:1"\)/);
+  const alone = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], stringify(wf))).stdout);
+  t.same(alone.objects[0].findings, []);
+  t.match(alone.objects[0].notes, [{ message: /which is not read here/ }]);
+
+  const taskRun = { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'r', namespace: 'ci' }, spec: { taskSpec: { steps: [{ name: 'a', image: 'alpine:3.20' }] } } };
+  const defaults = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace: 'tekton-pipelines' }, data: { 'default-pod-template': 'imagePullSecrets:\n- name: regcred\n' } };
+  const codes = async (objects: object[]) =>
+    JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], objects.map((o) => stringify(o)).join('---\n'))).stdout).objects.flatMap((o: { findings: { code: string; message: string }[] }) => o.findings.map((f) => `${f.code} ${f.message}`));
+  t.same(await codes([taskRun]), []);
+  t.match(await codes([taskRun, defaults]), [/^PULL_SECRET_UNVERIFIED step "a" \(image "alpine:3\.20"\):.*regcred/]);
+  const broken = { ...defaults, data: { 'default-pod-template': 'imagePullSecrets: [' } };
+  const r = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], [taskRun, broken].map((o) => stringify(o)).join('---\n'))).stdout);
+  t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*Tekton's default pod template is not applied/ }]);
+});

@@ -222,3 +222,54 @@ t.test('templateRef and workflowTemplateRef: the other object is not read here, 
     { field: 'spec.templates[1].dag.tasks[0].templateRef', message: 'task "scan" runs template "trivy" of ClusterWorkflowTemplate "security" (templateRef), which is not read here: its images are checked where that ClusterWorkflowTemplate itself is checked or applied' },
   ]);
 });
+
+t.test('templateRef resolved when the WorkflowTemplate is known: run with this workflow\'s settings, reported at the reference', async (t) => {
+  const wt = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: { name: 'ci', namespace: 'build' },
+    spec: {
+      serviceAccountName: 'wt-sa',
+      imagePullSecrets: [{ name: 'wt-pull' }],
+      templates: [
+        { name: 'kaniko', container: { args: ['--push'] } },
+        { name: 'pipeline', nodeSelector: { disk: 'ssd' }, steps: [[{ name: 'a', template: 'test' }]] },
+        { name: 'test', container: { image: 'golang:1.23' } },
+      ],
+    },
+  };
+  const wf = {
+    metadata: { namespace: 'build' },
+    spec: {
+      serviceAccountName: 'wf-sa',
+      imagePullSecrets: [{ name: 'wf-pull' }],
+      templateDefaults: { container: { image: 'gcr.io/kaniko-project/executor:v1.23.0' } },
+      templates: [
+        { name: 'main', nodeSelector: { 'kubernetes.io/arch': 'arm64' }, steps: [[{ name: 'build', templateRef: { name: 'ci', template: 'kaniko' } }, { name: 'all', templateRef: { name: 'ci', template: 'pipeline' } }, { name: 'gone', templateRef: { name: 'ci', template: 'nope' } }]] },
+      ],
+    },
+  };
+  const env = { workflowTemplate: (kind: string, namespace: string, name: string) => (kind === 'WorkflowTemplate' && namespace === 'build' && name === 'ci' ? wt : undefined) };
+  const w = extractCarrier(wf, WORKFLOW, env);
+  t.same(
+    w.pods.map((p) => ({ field: p.field, spec: p.podSpec, uses: p.uses.map((u) => [u.container, u.within, u.field, u.image]) })),
+    [
+      {
+        // execWf is the calling workflow: its templateDefaults, ServiceAccount and pull secrets; the
+        // calling template is the boundary.
+        field: 'spec.templates[0].steps[0][0].templateRef',
+        spec: { serviceAccountName: 'wf-sa', imagePullSecrets: [{ name: 'wf-pull' }], nodeSelector: { 'kubernetes.io/arch': 'arm64' } },
+        uses: [['main', 'template "kaniko" of WorkflowTemplate "ci"', 'spec.templateDefaults.container.image', 'gcr.io/kaniko-project/executor:v1.23.0']],
+      },
+      {
+        // A steps template there runs its own object's templates, with itself as their boundary.
+        field: 'spec.templates[0].steps[0][1].templateRef',
+        spec: { serviceAccountName: 'wf-sa', imagePullSecrets: [{ name: 'wf-pull' }], nodeSelector: { disk: 'ssd' } },
+        uses: [['main', 'template "test" of WorkflowTemplate "ci"', 'spec.templates[0].steps[0][1].templateRef', 'golang:1.23']],
+      },
+    ],
+  );
+  t.same(w.notes, [{ field: 'spec.templates[0].steps[0][2].templateRef', message: 'step "gone" runs template "nope" of WorkflowTemplate "ci" (templateRef), but that WorkflowTemplate has no template "nope": Argo fails the step' }]);
+  // Unknown: a note, as before.
+  t.match(extractCarrier(wf, WORKFLOW, { workflowTemplate: () => undefined }).notes.map((n) => n.message), [/which is not read here/, /which is not read here/, /which is not read here/]);
+});
