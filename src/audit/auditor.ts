@@ -14,6 +14,9 @@
  * - Results: one per representative; a representative that goes away (deleted, or now owned by one in
  *   view) loses its result (`onRemoved`), so nothing stale is reported.
  * - A workload whose audit throws (an engine bug) is reported as an error result; the cycle goes on.
+ * - Reload: `reconfigure` takes a new interval and concurrency (config audit.intervalSeconds,
+ *   audit.concurrency) at once: the next cycle is due `intervalMs` after the last one started (sooner
+ *   when the interval shrank), and workers started from then on use the new concurrency.
  */
 import type { Outcome } from '../checks/engine.js';
 import { recordKey, type Inventory, type WorkloadRecord } from './inventory.js';
@@ -64,12 +67,30 @@ export class Auditor {
   #running = false;
   #stopper = new AbortController();
   #cycling: Promise<void> | null = null;
+  #intervalMs: number;
+  #concurrency: number;
+  /** When the last full cycle started; null while one runs or before the first. */
+  #lastStart: number | null = null;
   /** Completed full cycles. */
   cycles = 0;
 
   constructor(opts: AuditorOptions) {
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
+    this.#intervalMs = opts.intervalMs;
+    this.#concurrency = opts.concurrency;
+  }
+
+  /** New settings (configuration reload): see the file header. */
+  reconfigure(settings: { readonly intervalMs: number; readonly concurrency: number }): void {
+    const changed = settings.intervalMs !== this.#intervalMs;
+    this.#intervalMs = settings.intervalMs;
+    this.#concurrency = settings.concurrency;
+    // Between cycles: the next one is due from the last start with the new interval.
+    if (changed && this.#running && this.#lastStart !== null && this.#cycleTimer) {
+      clearTimeout(this.#cycleTimer);
+      this.#scheduleCycle(Math.max(0, this.#lastStart + this.#intervalMs - this.#now()));
+    }
   }
 
   get running(): boolean {
@@ -168,9 +189,10 @@ export class Auditor {
   async #cycle(): Promise<void> {
     if (!this.#running) return;
     const startedAt = this.#now();
+    this.#lastStart = null;
     this.#o.onCycleStart?.();
     const reps = this.#o.inventory.representatives();
-    const spreadMs = reps.length > 1 ? (this.#o.intervalMs * (this.#o.spreadFraction ?? SPREAD_FRACTION)) / reps.length : 0;
+    const spreadMs = reps.length > 1 ? (this.#intervalMs * (this.#o.spreadFraction ?? SPREAD_FRACTION)) / reps.length : 0;
     await this.#auditAll(reps, spreadMs);
     if (!this.#running) return;
     // Sweep: results of workloads that are no longer representatives.
@@ -183,7 +205,8 @@ export class Auditor {
     this.cycles++;
     this.#o.onCycleEnd?.({ startedAt, durationMs, workloads: reps.length });
     this.#o.logger.info({ workloads: reps.length, durationMs, problems: this.problemCount() }, 'audit cycle done');
-    this.#scheduleCycle(Math.max(0, startedAt + this.#o.intervalMs - this.#now()));
+    this.#lastStart = startedAt;
+    this.#scheduleCycle(Math.max(0, startedAt + this.#intervalMs - this.#now()));
   }
 
   problemCount(): number {
@@ -225,7 +248,7 @@ export class Auditor {
         this.#o.onResult?.(result, previous);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, records.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, records.length) }, worker));
   }
 }
 

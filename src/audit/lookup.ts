@@ -9,6 +9,14 @@
  * - Budget: at most `perMinute` lookups per registry per minute (a token bucket holding one minute's
  *   worth, refilled continuously). A `rate-limited` answer (429) pauses that registry for its
  *   Retry-After, else RATE_LIMIT_PAUSE_MS; the lookup is answered with what the registry said.
+ * - A registry that states its own budget (Docker Hub: `ratelimit-remaining: 76;w=21600` with
+ *   `ratelimit-limit: 100;w=21600`, on every manifest answer) is believed before it answers 429: the
+ *   audit keeps a reserve of that budget (RATELIMIT_RESERVE_FRACTION of the limit, or
+ *   RATELIMIT_RESERVE_MIN when no limit is given) for what matters more — the nodes' own pulls, which
+ *   share the address and the count, and admission — never bursts into it, and at or below it pauses
+ *   that registry for as long as an evenly used window takes to free enough requests to be above it
+ *   again (window / limit per request, at most the window). Admission's lookups go through their own
+ *   checker and never wait on this budget.
  * - Admission first: the audit's checker is its own RegistryChecker — its own connections and its own
  *   in-flight table — so an audit lookup never occupies a connection or a queue slot a review needs;
  *   at most `concurrency` workloads are audited at once (src/audit/auditor.ts); and an explicit gate
@@ -19,16 +27,22 @@
 import type { RegistryLookup, RegistryLookupOptions } from '../checks/registry-step.js';
 import type { ImageReference } from '../reference/types.js';
 import { credentialsId } from '../registry/client.js';
-import type { RegistryOutcome } from '../registry/outcome.js';
+import type { RateLimitState, RegistryOutcome } from '../registry/outcome.js';
 
 /** How long a registry that answered 429 without Retry-After is left alone. */
 export const RATE_LIMIT_PAUSE_MS = 60_000;
+/** Share of a registry's stated limit the audit leaves to node pulls and admission. */
+export const RATELIMIT_RESERVE_FRACTION = 0.25;
+/** Requests left alone when the registry states what remains but not its limit. */
+export const RATELIMIT_RESERVE_MIN = 5;
+/** The window assumed when the registry gives none (Docker Hub's: 6 hours). */
+export const RATELIMIT_DEFAULT_WINDOW_SECONDS = 21_600;
 
 export class RegistryBudget {
   readonly #buckets = new Map<string, { tokens: number; at: number; pausedUntil: number }>();
 
   constructor(
-    private readonly perMinute: number,
+    private perMinute: number,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = defaultSleep,
   ) {}
@@ -57,6 +71,31 @@ export class RegistryBudget {
       }
       await this.sleep(Math.ceil(((1 - b.tokens) * 60_000) / this.perMinute), signal);
     }
+  }
+
+  /** A new budget (configuration reload): applies from the next lookup on. */
+  setPerMinute(perMinute: number): void {
+    for (const registry of this.#buckets.keys()) this.#bucket(registry);
+    this.perMinute = perMinute;
+    for (const b of this.#buckets.values()) b.tokens = Math.min(b.tokens, perMinute);
+  }
+
+  /**
+   * The registry stated what remains of its own budget (see the file header): keep the reserve, pause
+   * at or below it. Returns the pause in ms (0: none).
+   */
+  observe(registry: string, state: RateLimitState): number {
+    const reserve = state.limit !== null ? Math.ceil(state.limit * RATELIMIT_RESERVE_FRACTION) : RATELIMIT_RESERVE_MIN;
+    const b = this.#bucket(registry);
+    if (state.remaining > reserve) {
+      b.tokens = Math.min(b.tokens, state.remaining - reserve);
+      return 0;
+    }
+    const windowMs = (state.windowSeconds ?? RATELIMIT_DEFAULT_WINDOW_SECONDS) * 1000;
+    const limit = state.limit ?? Math.ceil(reserve / RATELIMIT_RESERVE_FRACTION);
+    const ms = Math.min(windowMs, Math.ceil((windowMs / Math.max(1, limit)) * (reserve - state.remaining + 1)));
+    this.pause(registry, ms);
+    return ms;
   }
 
   /** The registry said 429: no lookups there for `ms`. */

@@ -56,10 +56,23 @@ export interface ServeAuditOptions {
 
 export class ServeAudit {
   readonly metrics: AuditMetrics;
-  readonly elector: LeaderElector;
+  #elector!: LeaderElector;
+  /** The lease settings the election runs with (a change restarts it). */
+  #leaseKey = '';
+  /** The audit settings last applied. */
+  #auditKey: string;
+  #stopped = false;
   /** This replica in the Lease and in Events (host name plus a random suffix: two processes never share one). */
   readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
-  #term: { inventory: Inventory; auditor: Auditor; watch: WorkloadWatch; checker: RegistryChecker; reports: PolicyReportSync; poll?: NodeJS.Timeout } | null = null;
+  #term: {
+    inventory: Inventory;
+    auditor: Auditor;
+    watch: WorkloadWatch;
+    checker: RegistryChecker;
+    budget: RegistryBudget;
+    reports: PolicyReportSync;
+    poll?: NodeJS.Timeout;
+  } | null = null;
   #starting: Promise<void> | null = null;
 
   private constructor(private readonly opts: ServeAuditOptions) {
@@ -67,18 +80,25 @@ export class ServeAudit {
       results: () => this.#term?.auditor.results.values() ?? [],
       maxProblemSeries: () => opts.config().audit.maxProblemSeries,
     });
-    const audit = opts.config().audit;
-    const durationMs = audit.lease.durationSeconds * 1000;
-    this.elector = new LeaderElector({
-      client: opts.cluster.client,
-      namespace: opts.namespace,
-      name: audit.lease.name,
+    this.#elector = this.#makeElector(opts.config());
+    this.#auditKey = JSON.stringify(opts.config().audit);
+  }
+
+  /** The Lease election for the configuration's audit.lease settings. */
+  #makeElector(config: Config): LeaderElector {
+    const lease = config.audit.lease;
+    const durationMs = lease.durationSeconds * 1000;
+    this.#leaseKey = JSON.stringify(lease);
+    return new LeaderElector({
+      client: this.opts.cluster.client,
+      namespace: this.opts.namespace,
+      name: lease.name,
       identity: this.identity,
       // client-go's proportions: 15 s / 10 s / 2 s.
       leaseDurationMs: durationMs,
       renewDeadlineMs: Math.round((durationMs * 2) / 3),
       retryPeriodMs: Math.max(500, Math.round(durationMs / 7.5)),
-      logger: opts.logger,
+      logger: this.opts.logger,
       onStartedLeading: () => {
         this.metrics.setLeader(true);
         this.#starting = this.#lead();
@@ -88,6 +108,40 @@ export class ServeAudit {
         this.#follow();
       },
     });
+  }
+
+  get elector(): LeaderElector {
+    return this.#elector;
+  }
+
+  /**
+   * A new configuration was applied (config hot reload). The running term takes the new
+   * audit.intervalSeconds, audit.concurrency and audit.registryLookupsPerMinute at once (the next cycle
+   * is due one new interval after the last one started); the engine settings are read per workload
+   * anyway. New audit.lease settings restart the election: this replica releases the Lease it holds
+   * (another, or this one, takes over within a retry period) and competes again with the new name and
+   * durations. audit.enabled is read at start-up only.
+   */
+  async configChanged(config: Config): Promise<void> {
+    const audit = config.audit;
+    if (JSON.stringify(audit) === this.#auditKey) return;
+    this.#auditKey = JSON.stringify(audit);
+    const term = this.#term;
+    if (term) {
+      term.auditor.reconfigure({ intervalMs: audit.intervalSeconds * 1000, concurrency: audit.concurrency });
+      term.budget.setPerMinute(audit.registryLookupsPerMinute);
+    }
+    this.opts.logger.info(
+      { intervalSeconds: audit.intervalSeconds, concurrency: audit.concurrency, registryLookupsPerMinute: audit.registryLookupsPerMinute, lease: audit.lease },
+      'audit settings applied',
+    );
+    if (JSON.stringify(audit.lease) === this.#leaseKey || this.#stopped) return;
+    const old = this.#elector;
+    this.#elector = this.#makeElector(config);
+    await this.#starting;
+    await old.stop();
+    this.#follow();
+    if (!this.#stopped) this.#elector.start();
   }
 
   static create(opts: ServeAuditOptions): ServeAudit {
@@ -100,6 +154,7 @@ export class ServeAudit {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#starting;
     await this.elector.stop();
     this.#follow();
@@ -120,13 +175,18 @@ export class ServeAudit {
 
   async #lead(): Promise<void> {
     const config = this.opts.config();
+    const budget = new RegistryBudget(config.audit.registryLookupsPerMinute);
     const checker = await makeRegistryChecker(config, {
       // Fresh answers every cycle: the per-cycle reuse is AuditLookup's.
       extra: { ...this.opts.extra, cache: { maxEntries: config.cache.maxEntries, positiveTagMs: 0, positiveDigestMs: 0, negativeMs: 0 } },
       onNetworkLookup: (registry) => this.metrics.lookup('audit', registry),
+      onRateLimit: (registry, state) => {
+        const pausedMs = budget.observe(registry, state);
+        if (pausedMs > 0) this.opts.logger.warn({ registry, ...state, pausedSeconds: Math.round(pausedMs / 1000) }, 'audit: the registry says little of its rate limit remains; audit lookups there pause (admission lookups do not)');
+      },
     });
     const gate = this.opts.admissionBusy ? new AdmissionGate(this.opts.admissionBusy, { onYield: (ms) => this.metrics.yielded(ms) }) : null;
-    const lookup = new AuditLookup(checker, new RegistryBudget(config.audit.registryLookupsPerMinute), undefined, gate);
+    const lookup = new AuditLookup(checker, budget, undefined, gate);
     const state = this.opts.cluster.store;
     let depsFor: { config: Config; deps: EngineDeps } | null = null;
     const deps = (): EngineDeps => {
@@ -188,7 +248,7 @@ export class ServeAudit {
       void checker.close();
       return;
     }
-    const term = { inventory, auditor, watch, checker, reports } as NonNullable<ServeAudit['term']>;
+    const term = { inventory, auditor, watch, checker, budget, reports } as NonNullable<ServeAudit['term']>;
     this.#term = term;
     await watch.start();
     // The first cycle waits for the first lists (workloads, Secrets, ServiceAccounts): absence means

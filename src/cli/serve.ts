@@ -227,6 +227,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         deps = makeDeps(config);
         currentConfig = config;
         metrics.reloads.inc({ result: 'applied' });
+        await audit?.configChanged(config);
       },
       onRejected: () => metrics.reloads.inc({ result: 'rejected' }),
     }).start();

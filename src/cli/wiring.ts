@@ -18,7 +18,7 @@ import type { DockerConfig } from '../credentials/dockerconfig.js';
 import { RegistryChecker, type RegistryCheckerOptions } from '../registry/checker.js';
 import { createRegistryMetrics, type RegistryMetrics } from '../registry/metrics.js';
 import type { RegistrySettings } from '../registry/client.js';
-import type { Platform } from '../registry/outcome.js';
+import type { Platform, RateLimitState } from '../registry/outcome.js';
 
 /** The parts of the configuration the registry checker is built from (a change rebuilds it). */
 export function registryConfigKey(config: Config): string {
@@ -32,6 +32,8 @@ export async function makeRegistryChecker(
     readonly extra?: Partial<RegistryCheckerOptions>;
     /** Told of every lookup that went to the network (registry lookups by reason). */
     readonly onNetworkLookup?: (registry: string) => void;
+    /** Told of every answer that states the registry's request budget (Docker Hub ratelimit-remaining). */
+    readonly onRateLimit?: (registry: string, state: RateLimitState) => void;
   } = {},
 ): Promise<RegistryChecker> {
   const registries: Record<string, RegistrySettings> = {};
@@ -61,20 +63,38 @@ export async function makeRegistryChecker(
       negativeMs: config.cache.negativeSeconds * 1000,
     },
     ...opts.extra,
-    ...(opts.metrics || opts.onNetworkLookup ? { metrics: withLookupHook(opts.metrics ? createRegistryMetrics(opts.metrics) : {}, opts.onNetworkLookup) } : {}),
+    ...(opts.metrics || opts.onNetworkLookup || opts.onRateLimit
+      ? { metrics: withHooks(opts.metrics ? createRegistryMetrics(opts.metrics) : {}, opts.onNetworkLookup, opts.onRateLimit) }
+      : {}),
   });
   cloudProviders.set(checker, { registries, hostOverrides: opts.extra?.hostOverrides, made: new Map() });
   return checker;
 }
 
-function withLookupHook(metrics: Partial<RegistryMetrics>, hook: ((registry: string) => void) | undefined): Partial<RegistryMetrics> {
-  if (!hook) return metrics;
+function withHooks(
+  metrics: Partial<RegistryMetrics>,
+  onLookup: ((registry: string) => void) | undefined,
+  onRateLimit: ((registry: string, state: RateLimitState) => void) | undefined,
+): Partial<RegistryMetrics> {
   return {
     ...metrics,
-    checkOutcome(e) {
-      metrics.checkOutcome?.(e);
-      if (e.source === 'network') hook(e.registry);
-    },
+    ...(onLookup
+      ? {
+          checkOutcome(e) {
+            metrics.checkOutcome?.(e);
+            if (e.source === 'network') onLookup(e.registry);
+          },
+        }
+      : {}),
+    ...(onRateLimit
+      ? {
+          rateLimit(e) {
+            metrics.rateLimit?.(e);
+            const { registry, ...state } = e;
+            onRateLimit(registry, state);
+          },
+        }
+      : {}),
   };
 }
 

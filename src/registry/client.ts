@@ -27,6 +27,7 @@ import {
   outcomeFromError,
   parseErrorBody,
   parseIndexPlatforms,
+  rateLimitOf,
   tryNextCredential,
   credentialBytes,
   type AuthContext,
@@ -167,6 +168,8 @@ export class DistributionClient {
         caBundle: ep.settings.caBundle,
       });
       this.#d.metrics.httpRequest({ registry: ep.registry, operation: op, status: res.status, durationMs: performance.now() - started });
+      const budget = rateLimitOf(res.headers);
+      if (budget) this.#d.metrics.rateLimit({ registry: ep.registry, ...budget });
       return res;
     } catch (err) {
       this.#d.metrics.httpRequest({ registry: ep.registry, operation: op, status: null, durationMs: performance.now() - started });

@@ -2,8 +2,8 @@
  * Counters hooks for registry lookups. The checker calls an injected `RegistryMetrics` (every hook
  * optional); `createRegistryMetrics` wires them to prom-client collectors on a registry you pass in.
  */
-import { Counter, Histogram, type CounterConfiguration, type LabelValues, type Registry } from 'prom-client';
-import type { OutcomeKind } from './outcome.js';
+import { Counter, Gauge, Histogram, type CounterConfiguration, type LabelValues, type Registry } from 'prom-client';
+import type { OutcomeKind, RateLimitState } from './outcome.js';
 import type { BreakerState } from './breaker.js';
 
 export type HttpOperation = 'ping' | 'token' | 'manifest-head' | 'manifest-get' | 'tags' | 'index';
@@ -22,6 +22,8 @@ export interface RegistryMetrics {
   cacheLookup(e: { hit: boolean }): void;
   /** A registry's circuit changed state. */
   breakerTransition(e: { registry: string; state: BreakerState }): void;
+  /** An answer carried the registry's request budget (Docker Hub `ratelimit-remaining`). */
+  rateLimit(e: { registry: string } & RateLimitState): void;
 }
 
 export const noopMetrics: RegistryMetrics = {
@@ -30,6 +32,7 @@ export const noopMetrics: RegistryMetrics = {
   checkOutcome() {},
   cacheLookup() {},
   breakerTransition() {},
+  rateLimit() {},
 };
 
 /** Registry hosts come from workloads: cap the distinct label values so cardinality stays bounded. */
@@ -86,7 +89,16 @@ export function createRegistryMetrics(register: Registry, opts: { prefix?: strin
     labelNames: ['registry', 'state'] as const,
     registers: [register],
   });
+  const remaining = new Gauge({
+    name: `${prefix}ratelimit_remaining`,
+    help: "Requests left in the registry's rate-limit window, as its last answer said (Docker Hub ratelimit-remaining).",
+    labelNames: ['registry'] as const,
+    registers: [register],
+  });
   return {
+    rateLimit(e) {
+      remaining.set({ registry: label(e.registry) }, e.remaining);
+    },
     httpRequest(e) {
       const registry = label(e.registry);
       requests.inc({ registry, operation: e.operation, status: e.status === null ? 'error' : String(e.status) });

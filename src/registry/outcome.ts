@@ -299,6 +299,43 @@ function retryAfter(headers: Headers): number | null {
   return Number.isFinite(d) ? Math.max(0, Math.round((d - Date.now()) / 1000)) : null;
 }
 
+/** What a registry says of its request budget: Docker Hub's `ratelimit-remaining` (and `ratelimit-limit`). */
+export interface RateLimitState {
+  /** Requests (pulls) left in the window. */
+  readonly remaining: number;
+  /** The window's limit, when `ratelimit-limit` says it. */
+  readonly limit: number | null;
+  /** The window in seconds (`;w=21600` = 6 hours), when given. */
+  readonly windowSeconds: number | null;
+}
+
+/**
+ * One RateLimit header value as Docker Hub sends it, `76;w=21600` (docs.docker.com, Docker Hub pull
+ * usage and limits: "ratelimit-remaining: 76;w=21600"; the shape of the IETF httpapi RateLimit header
+ * fields draft): a count, then `;`-separated parameters of which `w` is the window in seconds.
+ * Anything else (no leading count, a negative or huge one) is not a rate-limit statement: null.
+ */
+export function parseRateLimitValue(value: string | undefined): { readonly count: number; readonly windowSeconds: number | null } | null {
+  if (value === undefined) return null;
+  const [head, ...params] = value.split(';');
+  const count = /^\s*(\d{1,9})\s*$/.exec(head ?? '');
+  if (!count) return null;
+  let windowSeconds: number | null = null;
+  for (const p of params) {
+    const w = /^\s*w\s*=\s*(\d{1,9})\s*$/i.exec(p);
+    if (w) windowSeconds = Number(w[1]);
+  }
+  return { count: Number(count[1]), windowSeconds };
+}
+
+/** The rate-limit headers of any answer (Docker Hub sends them with manifest HEAD and GET), or null. */
+export function rateLimitOf(headers: Headers): RateLimitState | null {
+  const remaining = parseRateLimitValue(header(headers, 'ratelimit-remaining'));
+  if (!remaining) return null;
+  const limit = parseRateLimitValue(header(headers, 'ratelimit-limit'));
+  return { remaining: remaining.count, limit: limit?.count ?? null, windowSeconds: remaining.windowSeconds ?? limit?.windowSeconds ?? null };
+}
+
 function rateLimited(subject: Subject, status: number, headers: Headers, errors: readonly RegistryError[], where: string): OutcomeOf<'rate-limited'> {
   const limit = header(headers, 'ratelimit-limit');
   const remaining = header(headers, 'ratelimit-remaining');

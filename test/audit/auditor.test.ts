@@ -78,3 +78,47 @@ t.test('a cycle audits representatives; changes re-audit only what they touch', 
   t.equal(auditor.results.size, 0, 'results go when the replica stops leading');
   t.same(removed.sort(), ['a', 'b', 'broken', 'c']);
 });
+
+t.test('reconfigure: a shorter interval brings the next cycle forward; the new concurrency applies', async (t) => {
+  const inventory = new Inventory();
+  for (const name of ['a', 'b', 'c', 'd']) inventory.upsert(pod(name, `ghcr.io/acme/${name}:1`));
+  const config = defaultConfig();
+  let inFlight = 0;
+  const peaks: number[] = [];
+  let peak = 0;
+  const auditor = new Auditor({
+    inventory,
+    audit: async (record) => {
+      peak = Math.max(peak, ++inFlight);
+      await wait(20);
+      inFlight--;
+      return review({ group: '', kind: 'Pod', namespace: record.namespace, name: record.name, object: record.object }, { config }, { deadline: Date.now() + 1000 });
+    },
+    serviceAccountSecrets: () => [],
+    intervalMs: 3_600_000,
+    concurrency: 4,
+    spreadFraction: 0,
+    onCycleEnd: () => {
+      peaks.push(peak);
+      peak = 0;
+    },
+    logger: silent,
+  });
+  t.teardown(() => auditor.stop());
+  auditor.start();
+  await wait(30);
+  await auditor.settled();
+  t.equal(auditor.cycles, 1);
+  t.same(peaks, [4], 'four at once');
+  auditor.reconfigure({ intervalMs: 3_600_000, concurrency: 1 });
+  await wait(200);
+  t.equal(auditor.cycles, 1, 'the same interval: the next cycle is still an hour away');
+  auditor.reconfigure({ intervalMs: 100, concurrency: 1 });
+  const started = Date.now();
+  for (let i = 0; i < 100 && auditor.cycles < 2; i++) await wait(20);
+  await auditor.settled();
+  t.ok(auditor.cycles >= 2, 'the next cycle is due one new interval after the last start: it ran');
+  t.ok(Date.now() - started < 1500, 'soon, not in an hour');
+  t.equal(peaks[1], 1, 'one at a time now');
+  auditor.reconfigure({ intervalMs: 3_600_000, concurrency: 1 });
+});

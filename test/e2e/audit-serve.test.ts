@@ -7,10 +7,11 @@
  * (test/fixtures/policyreport-crd.yaml; absent at first: nothing is written, nothing crashes).
  */
 import t, { type Test } from 'tap';
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { parse, stringify } from 'yaml';
 import { kubeUnavailableReason, startKube, waitFor } from '../helpers/kube.js';
 import { freePort, requireRegistry, startRegistry } from '../helpers/registry.js';
 import { apply, deleteTag, deployment, kubectl, namespace, ownedObjects, pullSecret, registryConfig } from '../helpers/audit-cluster.js';
@@ -226,5 +227,28 @@ async function scene(t: Test): Promise<void> {
     });
     t.same(resultsOf(report), ['Deployment/web/app:pass:IMAGE_PULLABLE']);
     t.same(report.summary, { pass: 1, fail: 0, warn: 0, error: 0, skip: 0 });
+  });
+
+  await t.test('audit settings reloaded from the configuration file: interval, budget, lease', async (t) => {
+    const current = parse(await readFile(config, 'utf8')) as Record<string, any>;
+    await writeFile(config, stringify({ ...current, audit: { intervalSeconds: 45, registryLookupsPerMinute: 7, lease: { durationSeconds: 6 } } }));
+    const line = await waitFor('the reload applied', 40_000, () =>
+      lead!.serve
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('audit settings applied')),
+    );
+    t.match(JSON.parse(line), { intervalSeconds: 45, registryLookupsPerMinute: 7, lease: { name: 'pullguard-audit', durationSeconds: 6 } });
+    // The election restarts with the new duration: the Lease says so once it is held again.
+    await waitFor('the Lease with the new duration', 30_000, async () => {
+      const d = await kubectl(kube, ['-n', 'pullguard', 'get', 'lease', 'pullguard-audit', '-o', 'jsonpath={.spec.leaseDurationSeconds}']);
+      return d.trim() === '6' ? true : undefined;
+    });
+    const text = await waitFor('leading and auditing again', 30_000, async () => {
+      const m = await metricsOf(lead!.metrics);
+      return leader(m) && /^pullguard_audit_workloads\{result="pass"\} 1$/m.test(m) ? m : undefined;
+    });
+    t.match(text, /^pullguard_config_reloads_total\{result="applied"\} 1$/m);
+    t.equal(lead!.serve.child.exitCode, null, 'still running');
   });
 }

@@ -368,7 +368,7 @@ t.test('mutated references', async (t) => {
   t.same(failures, [], 'no property violations');
   t.ok(stats.ok > 1000, `${stats.ok} of ${stats.total} mutants are valid`);
   t.ok(stats.reasons.size >= 8, `reasons seen: ${[...stats.reasons].map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  t.ok(elapsed < 20000, `20000 mutants in ${elapsed.toFixed(0)} ms (slowest parse ${slowest.toFixed(2)} ms, ${slowestInput.length} chars)`);
+  t.ok(elapsed < 60 * HANG_GUARD_MS, `20000 mutants in ${elapsed.toFixed(0)} ms (slowest parse ${slowest.toFixed(2)} ms, ${slowestInput.length} chars)`);
 });
 
 t.test('generated references', async (t) => {
@@ -387,7 +387,14 @@ t.test('generated references', async (t) => {
   t.ok(stats.quirks > 0, `${stats.quirks} FamiliarString quirks seen (docker.io/a.b/c → "a.b/c")`);
 });
 
-t.test('adversarial long inputs are fast and agree with the full pattern', async (t) => {
+/**
+ * A hang guard, not a performance figure (those are in `npm run bench`): a parse of these inputs takes
+ * well under a millisecond per 100 KB, and a super-linear (backtracking) parser would take seconds to
+ * hours. The bound sits far above any slowdown a loaded CI machine causes, and far below a hang.
+ */
+const HANG_GUARD_MS = 1000;
+
+t.test('adversarial long inputs are linear (no catastrophic backtracking) and agree with the full pattern', async (t) => {
   const N = 100_000;
   const inputs: Record<string, string> = {
     'a…a!': `${'a'.repeat(N)}!`,
@@ -417,7 +424,7 @@ t.test('adversarial long inputs are fast and agree with the full pattern', async
       parseImageReference(s);
       best = Math.min(best, performance.now() - t0);
     }
-    t.ok(best < 10, `${name}: ${best.toFixed(2)} ms for ${s.length} chars`);
+    t.ok(best < HANG_GUARD_MS, `${name}: ${best.toFixed(2)} ms for ${s.length} chars`);
     t.equal(goParseNormalizedNamed(s).ok, oracleNormalized(s).ok, `${name}: verdict agrees with the full pattern`);
   }
   const huge = `${'a'.repeat(1_500_000)}.example.com/team/app:v1`;
@@ -425,5 +432,5 @@ t.test('adversarial long inputs are fast and agree with the full pattern', async
   const r = parseImageReference(huge);
   const dt = performance.now() - t0;
   t.ok(r.ok, 'a 1.5 MB domain is valid, as in Go (no length cap on domains)');
-  t.ok(dt < 100, `1.5 MB parse in ${dt.toFixed(1)} ms`);
+  t.ok(dt < HANG_GUARD_MS, `1.5 MB parse in ${dt.toFixed(1)} ms`);
 });

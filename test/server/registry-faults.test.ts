@@ -48,6 +48,10 @@ for (const c of cases) {
       r.request.uid = `00000000-0000-4000-8000-00000000000${i}`;
       return r;
     });
+    // Warm up once against a port that refuses, so that the first load of lazily imported modules
+    // (compiled on the fly under the test runner, precompiled in production) is not counted below.
+    const warm = withImage(loadFixture('pod-create-good-pod.json'), '127.0.0.1:9/team/app:warm-up');
+    await app.inject({ method: 'POST', url: `/validate?timeout=${TIMEOUT}`, headers: { 'content-type': 'application/json' }, payload: warm });
     const started = Date.now();
     const answers = await Promise.all(
       reviews.map(async (review) => {
@@ -84,10 +88,11 @@ t.test('a hanging registry does not hold reviews of other registries', async (t)
   const hanging = withImage(loadFixture('pod-create-good-pod.json'), `${server.host}/team/app:1`);
   const invalid = withImage(loadFixture('pod-create-good-pod.json'), 'NOT/A/VALID/IMAGE');
   invalid.request.uid = 'other-uid';
-  const slow = app.inject({ method: 'POST', url: '/validate?timeout=2s', headers: { 'content-type': 'application/json' }, payload: hanging });
-  const started = Date.now();
-  const fast = await app.inject({ method: 'POST', url: '/validate?timeout=2s', headers: { 'content-type': 'application/json' }, payload: invalid });
-  t.ok(Date.now() - started < 500, 'a review that needs no registry is answered at once');
+  const order: string[] = [];
+  const slow = app.inject({ method: 'POST', url: '/validate?timeout=2s', headers: { 'content-type': 'application/json' }, payload: hanging }).then((r) => (order.push('hanging'), r));
+  const fast = await app.inject({ method: 'POST', url: '/validate?timeout=2s', headers: { 'content-type': 'application/json' }, payload: invalid }).then((r) => (order.push('invalid'), r));
+  // Ordering, not a stopwatch: the hanging registry holds its review until the 2 s deadline.
+  t.same(order, ['invalid'], 'a review that needs no registry is answered while the other still waits on the registry');
   t.equal(fast.json().response.allowed, false, 'and decided (an invalid reference is denied)');
   t.equal((await slow).json().response.allowed, true);
 });
