@@ -4,6 +4,9 @@
  * in the same run. Results are printed as tables; docs/performance.md keeps the latest ones.
  *
  *   node bench/run.mjs [--duration SECONDS] [--quick] [--cpu-prof DIR] [--json FILE]
+ *   node bench/run.mjs --only audit [--audit-workloads N] [--audit-pods-per N] [--audit-interval S]
+ *                      [--audit-rate REVIEWS_PER_S] [--audit-node-options "FLAGS"]
+ *                      (the continuous audit: bench/audit.bench.mjs)
  *
  * What runs (all on 127.0.0.1, everything over TLS with HTTP/1.1 keep-alive, as the API server connects):
  *   - a REAL registry (docker-registry, TLS, anonymous) with the images the reviews name, and a
@@ -87,6 +90,36 @@ if (!existsSync(MAIN)) {
 if (!registryAvailable()) {
   console.error('bench needs /usr/bin/docker-registry (Debian package docker-registry): the cached case uses a real registry.');
   process.exit(2);
+}
+
+// `--only audit`: the continuous audit's numbers (bench/audit.bench.mjs), on its own.
+if (ONLY.has('audit')) {
+  const { runAuditBench } = await import('./audit.bench.mjs');
+  const deployment = readFileSync(join(ROOT, 'manifests/base/deployment.yaml'), 'utf8');
+  // The Deployment's heap flags unless told otherwise (--audit-node-options "" for Node's defaults).
+  const deploymentNodeOptions = /name: NODE_OPTIONS\s+value: (.*)/.exec(deployment)?.[1]?.trim() ?? '';
+  const auditTmp = await mkdtemp(join(tmpdir(), 'pullguard-bench-audit-'));
+  const auditChildren = [];
+  try {
+    await runAuditBench({
+      tmp: auditTmp,
+      main: MAIN,
+      fixtures: FIXTURES,
+      children: auditChildren,
+      workloads: Number(option('--audit-workloads', '2000')),
+      podsPer: Number(option('--audit-pods-per', '5')),
+      intervalSeconds: Number(option('--audit-interval', '30')),
+      nodeOptions: option('--audit-node-options', deploymentNodeOptions),
+      loadSeconds: Number(option('--duration', '6')),
+      rate: Number(option('--audit-rate', '400')),
+      connections: CONNECTIONS,
+      json: JSON_OUT,
+    });
+  } finally {
+    for (const c of auditChildren) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await rm(auditTmp, { recursive: true, force: true });
+  }
+  if (ONLY.size === 1) process.exit(process.exitCode ?? 0);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -80,8 +80,8 @@ export function makePki() {
 const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-/** Start docker-registry in `dir`; resolves when /v2/ answers. */
-export async function startRegistry(dir) {
+/** Start docker-registry in `dir`; resolves when /v2/ answers. `deletion`: manifests may be deleted (storage.delete.enabled). */
+export async function startRegistry(dir, { deletion = false } = {}) {
   const pki = makePki();
   await mkdir(join(dir, 'data'), { recursive: true });
   await writeFile(join(dir, 'server.crt'), pki.certPem);
@@ -91,7 +91,7 @@ export async function startRegistry(dir) {
   const config = {
     version: '0.1',
     log: { level: 'error', formatter: 'text', accesslog: { disabled: true } },
-    storage: { filesystem: { rootdirectory: join(dir, 'data') }, maintenance: { uploadpurging: { enabled: false } }, cache: { blobdescriptor: 'inmemory' } },
+    storage: { filesystem: { rootdirectory: join(dir, 'data') }, maintenance: { uploadpurging: { enabled: false } }, cache: { blobdescriptor: 'inmemory' }, ...(deletion ? { delete: { enabled: true } } : {}) },
     http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex'), tls: { certificate: join(dir, 'server.crt'), key: join(dir, 'server.key') } },
     health: { storagedriver: { enabled: false } },
   };
@@ -162,6 +162,15 @@ export async function startRegistry(dir) {
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     },
+    /** Delete `repo:tag` by the digest it points at (as distribution requires); its tags go with it. */
+    async deleteManifest(repo, tag) {
+      const head = await put('HEAD', `/v2/${repo}/manifests/${tag}`, { accept: OCI_MANIFEST });
+      const digest = head.headers['docker-content-digest'];
+      if (head.status !== 200 || typeof digest !== 'string') throw new Error(`HEAD ${repo}:${tag}: ${head.status}`);
+      const del = await put('DELETE', `/v2/${repo}/manifests/${digest}`, {});
+      if (del.status !== 202) throw new Error(`DELETE ${repo}@${digest}: ${del.status} ${del.text}`);
+      return digest;
+    },
     async stop() {
       await agent.close();
       if (child.exitCode === null) {
@@ -185,7 +194,7 @@ export async function startCountingProxy(reg) {
   const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host']);
   const server = createHttpsServer({ cert: reg.pki.certPem, key: reg.pki.keyPem }, (req, res) => {
     const method = req.method ?? 'GET';
-    requests.push({ method, path: req.url ?? '/' });
+    requests.push({ method, path: req.url ?? '/', at: Date.now() });
     const headers = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     req.resume();

@@ -73,7 +73,7 @@ export function registryFinding(
   const host = ref.domain;
   // A registry answer is only ever about a parsed image; the reference stands in if a caller has no text.
   const at = use.image === null ? { ...use, image: ref.raw } : use;
-  const make = (code: FindingCode, cause: string, fix: string, short?: string, extra?: typeof AFTER_SECRETS_THE_NODE): Finding =>
+  const make = (code: FindingCode, cause: string, fix: string, short?: string | readonly string[], extra?: typeof AFTER_SECRETS_THE_NODE): Finding =>
     finding(code, at, { cause, fix, ...(short !== undefined ? { short } : {}), ...extra });
 
   switch (outcome.kind) {
@@ -186,7 +186,7 @@ export function registryFinding(
  * nothing about the pull: it says what pullguard's identity lacks.
  */
 function cloudDenied(
-  make: (code: FindingCode, cause: string, fix: string, short?: string) => Finding,
+  make: (code: FindingCode, cause: string, fix: string, short?: string | readonly string[]) => Finding,
   host: string,
   path: string,
   kind: string,
@@ -198,6 +198,11 @@ function cloudDenied(
     'CLOUD_CREDENTIALS_UNAVAILABLE',
     `${cause}; the image was not verified (nodes pull with their own identity)`,
     `${grant.fix} (${texts?.docs ?? 'docs/cloud.md'})`,
-    `pullguard's ${texts?.principal ?? 'identity'} may not pull ${path}; ${grant.short} (not verified)`,
+    [
+      `pullguard's ${texts?.principal ?? 'identity'} may not pull ${path}; ${grant.short} (not verified)`,
+      `pullguard's identity may not pull ${path}; ${grant.short} (not verified)`,
+      `pullguard may not pull ${path}; ${grant.short} (not verified)`,
+      `pullguard's identity may not pull this repository; ${grant.short} (not verified)`,
+    ],
   );
 }

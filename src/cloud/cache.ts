@@ -1,6 +1,6 @@
 /**
- * The credential cache both providers use: one entry per key (ECR: partition/account/region; ACR:
- * registry), kept until `margin` before it expires; concurrent misses share one fetch; definite
+ * The credential cache every provider uses: one entry per key (ECR: partition/account/region; ACR:
+ * registry; GAR: one for the identity), kept until `margin` before it expires; concurrent misses share one fetch; definite
  * failures are remembered briefly. Callers wait for the shared fetch only until their own deadline.
  */
 import { untilDeadline } from '../registry/wait.js';

@@ -9,9 +9,10 @@
  */
 import { acr } from './acr.js';
 import { ecr } from './ecr.js';
+import { gar } from './gar.js';
 import type { CloudDescriptor } from './types.js';
 
-export const CLOUDS: readonly CloudDescriptor[] = [ecr, acr];
+export const CLOUDS: readonly CloudDescriptor[] = [ecr, acr, gar];
 
 /** The cloud whose provider serves this registry domain (as in the image reference; lower-cased here), or null. */
 export function cloudOf(domain: string): CloudDescriptor | null {
@@ -60,3 +61,12 @@ export {
   type AcrHost,
   type AcrProviderOptions,
 } from './acr.js';
+export {
+  GarCredentialProvider,
+  parseGarHost,
+  GAR_ACCESS_TOKEN_USERNAME,
+  GAR_SCOPE,
+  GKE_MATCH_IMAGES,
+  type GarHost,
+  type GarProviderOptions,
+} from './gar.js';

@@ -108,7 +108,7 @@ export const FINDINGS = {
   CLOUD_CREDENTIALS_UNAVAILABLE: {
     defaultAction: 'warn',
     undecided: true,
-    summary: "pullguard could not get or use a registry credential with its own cloud identity (config cloud.ecr / cloud.acr): no identity, a missing IAM permission (ecr:GetAuthorizationToken, ecr:BatchGetImage) or AcrPull role, or the token service failed; the image was not verified (nodes pull with their own identity).",
+    summary: "pullguard could not get or use a registry credential with its own cloud identity (config cloud.ecr / cloud.acr / cloud.gar): no identity, a missing IAM permission (ecr:GetAuthorizationToken, ecr:BatchGetImage), AcrPull role or roles/artifactregistry.reader, or the token service failed; the image was not verified (nodes pull with their own identity).",
   },
   MANIFEST_UNPARSEABLE: {
     defaultAction: 'deny',

@@ -26,11 +26,11 @@ function pod(name: string, image: string, extra: Record<string, unknown> = {}) {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image }], ...extra } };
 }
 
-async function configFor(hosts: string[], caPem: string): Promise<string> {
+async function configFor(hosts: string[], caPem: string, extra: Record<string, unknown> = {}): Promise<string> {
   const dir = await mkdtemp(`${tmpdir()}/pullguard-cli-registry-`);
   await writeFile(`${dir}/ca.pem`, caPem);
   const registries = Object.fromEntries(hosts.map((h) => [h, { caFile: `${dir}/ca.pem` }]));
-  await writeFile(`${dir}/config.yaml`, stringify({ registries }));
+  await writeFile(`${dir}/config.yaml`, stringify({ registries, ...extra }));
   return `${dir}/config.yaml`;
 }
 
@@ -145,7 +145,9 @@ if (requireRegistry(t)) {
     for (const tag of tags) await reg.pusher.manifest('team/app', tag, MT.ociManifest, body);
 
     const proxy = await startCountingProxy(reg, t);
-    const proxyConfig = await configFor([proxy.host], reg.caPem);
+    // Counting requests, not racing deadlines: on a loaded machine the default 4 s per request and 8 s per
+    // check could time out and retry, which is another test's subject (test/registry/unreachable.test.ts).
+    const proxyConfig = await configFor([proxy.host], reg.caPem, { timeouts: { defaultBudgetMs: 300_000, registryRequestMs: 60_000 } });
     const docs = [pullSecret('regcred', proxy.host, alice.username, alice.password)];
     for (let i = 0; i < 2000; i++) {
       docs.push({

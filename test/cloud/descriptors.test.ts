@@ -48,6 +48,16 @@ const HOSTS: ReadonlyArray<{ name: string; host: string; cloud: string | null }>
   { name: 'ACR Germany', host: 'acme.azurecr.de', cloud: 'acr' },
   { name: 'ACR two labels', host: 'a.b.azurecr.io', cloud: null },
   { name: 'ACR bare', host: 'azurecr.io', cloud: null },
+  { name: 'Artifact Registry', host: 'europe-west1-docker.pkg.dev', cloud: 'gar' },
+  { name: 'Artifact Registry multi-region', host: 'us-docker.pkg.dev', cloud: 'gar' },
+  { name: 'Container Registry', host: 'gcr.io', cloud: 'gar' },
+  { name: 'Container Registry regional', host: 'eu.gcr.io', cloud: 'gar' },
+  { name: 'Container Registry (k8s.gcr.io, frozen)', host: 'k8s.gcr.io', cloud: 'gar' },
+  { name: 'GKE container.cloud.google.com', host: 'container.cloud.google.com', cloud: 'gar' },
+  { name: 'pkg.dev two labels deep (not matched by *.pkg.dev)', host: 'a.b.pkg.dev', cloud: null },
+  { name: 'pkg.dev bare', host: 'pkg.dev', cloud: null },
+  { name: 'gcr.io with a port', host: 'gcr.io:443', cloud: null },
+  { name: 'registry.k8s.io (served from AR, but not a GAR host name)', host: 'registry.k8s.io', cloud: null },
   { name: 'GHCR', host: 'ghcr.io', cloud: null },
   { name: 'Docker Hub', host: 'docker.io', cloud: null },
   { name: 'a local registry', host: '127.0.0.1:5000', cloud: null },
@@ -128,7 +138,7 @@ t.test('texts: the identity, the permission and the fix, in every finding about 
     t.equal(denied?.code, 'CLOUD_CREDENTIALS_UNAVAILABLE', `${cloud.id}: refusal of pullguard's own credential`);
     t.match(denied?.message, want.permission, `${cloud.id}: the fix names the permission`);
     t.match(denied?.message, new RegExp(cloud.texts.docs.replace(/[.#]/g, '\\$&')), `${cloud.id}: and its docs section`);
-    t.match(denied?.short, new RegExp(`pullguard's ${cloud.texts.principal} may not pull team/app`), `${cloud.id}: short names whose access is missing`);
+    t.match(denied?.short, new RegExp(`pullguard(?:'s ${cloud.texts.principal}|'s identity)? may not pull team/app; ${cloud.texts.readGrant(host, 'team/app').short.replace(/[.()]/g, '\\$&')} \\(not verified\\)`), `${cloud.id}: short names whose access is missing and the grant`);
     t.ok(denied && denied.short.length <= SHORT_MAX, denied?.short ?? 'no finding');
 
     // Off: the nodes may authenticate; the hint says how to turn the check on.

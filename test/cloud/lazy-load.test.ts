@@ -1,5 +1,5 @@
 // The cloud SDKs are loaded only when a provider is asked for a credential: `pullguard check --offline`
-// and the webhook without `cloud` config never load @aws-sdk/* or @azure/*. Each scenario runs in a
+// and the webhook without `cloud` config never load @aws-sdk/*, @azure/* or google-auth-library. Each scenario runs in a
 // fresh Node process whose module resolution hook records every module resolved from those scopes
 // (test/helpers/cloud-lazy-child.ts); the control scenario shows the hook does see them.
 import t from 'tap';
@@ -12,21 +12,22 @@ function runChild(mode: string): Promise<{ loaded: string[]; detail: unknown }> 
   return runTsChild(CHILD, [mode]);
 }
 
-t.test('pullguard check --offline (cloud.ecr and cloud.acr on) loads no cloud SDK', async (t) => {
+t.test('pullguard check --offline (cloud.ecr, cloud.acr and cloud.gar on) loads no cloud SDK', async (t) => {
   const r = await runChild('offline');
-  t.same(r.detail, { code: 0, objects: 2 }, 'the check ran over both images');
+  t.same(r.detail, { code: 0, objects: 3 }, 'the check ran over the three images');
   t.same(r.loaded, []);
 });
 
-t.test('the webhook without cloud config loads no cloud SDK, also for ECR/ACR images', async (t) => {
+t.test('the webhook without cloud config loads no cloud SDK, also for ECR/ACR/GAR images', async (t) => {
   const r = await runChild('webhook');
-  t.equal((r.detail as string[]).length, 2, 'both reviews answered');
+  t.equal((r.detail as string[]).length, 3, 'the three reviews answered');
   t.same(r.loaded, []);
 });
 
 t.test('control: asking a provider loads its SDK (the hook sees them)', async (t) => {
   const r = await runChild('control');
-  t.same(r.detail, ['no-identity', 'no-identity']);
+  t.same(r.detail, ['no-identity', 'no-identity', 'no-identity']);
   t.ok(r.loaded.includes('@aws-sdk/client-ecr'), `loaded: ${r.loaded.slice(0, 5).join(', ')}`);
   t.ok(r.loaded.includes('@azure/identity'));
+  t.ok(r.loaded.includes('google-auth-library'));
 });

@@ -12,7 +12,7 @@ t.test('defaults', async (t) => {
     credentials: { expiringWindowSeconds: 3600 },
     registryChecks: true,
     registries: {},
-    cloud: { ecr: false, acr: false },
+    cloud: { ecr: false, acr: false, gar: false },
     platforms: [],
     carriers: [],
     cache: { maxEntries: 10000, positiveTagSeconds: 300, positiveDigestSeconds: 86400, negativeSeconds: 30 },

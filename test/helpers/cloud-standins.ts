@@ -341,3 +341,87 @@ export async function startAcrFront(reg: TestRegistry, o: AcrFrontOptions): Prom
     },
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// GCE / GKE metadata server
+
+export interface MetadataRequestRecord {
+  readonly path: string;
+  /** `scopes` query parameter of a token request. */
+  readonly scopes: string | null;
+  /** The request carried `Metadata-Flavor: Google` (the server refuses others, as the real one does). */
+  readonly flavored: boolean;
+  readonly status: number;
+}
+
+export interface MetadataStandIn {
+  /** `127.0.0.1:PORT`, for GCE_METADATA_HOST. */
+  readonly host: string;
+  readonly requests: MetadataRequestRecord[];
+  /** What the server does now: `present` (a service account), `absent` (404 everywhere: no metadata server here), `denied` (403 on the token). */
+  mode: 'present' | 'absent' | 'denied';
+  /** The access token it issues (the test registry's password for `oauth2accesstoken`). */
+  token: string;
+  /** Lifetime of the tokens it issues (seconds, as `expires_in`). */
+  expiresIn: number;
+  /** Token requests answered 200 so far. */
+  count(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The metadata server as google-auth-library's Compute client and gcp-metadata use it: `GET
+ * /computeMetadata/v1/instance` (the availability ping), `…/instance/service-accounts/default/token`
+ * → `{access_token, expires_in, token_type}`, `…/project/project-id`; every answer with
+ * `Metadata-Flavor: Google`, every request refused without that header.
+ */
+export async function startMetadataStandIn(o: { token: string; expiresIn?: number; delayMs?: number }): Promise<MetadataStandIn> {
+  const requests: MetadataRequestRecord[] = [];
+  const state = { mode: 'present' as MetadataStandIn['mode'], token: o.token, expiresIn: o.expiresIn ?? 3599 };
+  const server = createHttpServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://metadata.google.internal');
+    const flavored = req.headers['metadata-flavor'] === 'Google';
+    const reply = async (status: number, body: string, type = 'application/text'): Promise<void> => {
+      requests.push({ path: url.pathname, scopes: url.searchParams.get('scopes'), flavored, status });
+      if (o.delayMs) await sleep(o.delayMs);
+      res.writeHead(status, { 'metadata-flavor': 'Google', 'content-type': type });
+      res.end(body);
+    };
+    if (!flavored) return reply(403, 'Missing Metadata-Flavor:Google header.');
+    if (state.mode === 'absent') return reply(404, 'Not Found');
+    const p = url.pathname.replace(/\/+$/, '');
+    if (p === '/computeMetadata/v1/instance') return reply(200, 'attributes/\nservice-accounts/\n');
+    if (p === '/computeMetadata/v1/project/project-id') return reply(200, 'pullguard-test');
+    if (p === '/computeMetadata/v1/instance/service-accounts/default/token') {
+      if (state.mode === 'denied') return reply(403, 'Unable to generate access token; IAM returned 403 Forbidden: Permission \'iam.serviceAccounts.getAccessToken\' denied');
+      return reply(200, JSON.stringify({ access_token: state.token, expires_in: state.expiresIn, token_type: 'Bearer' }), 'application/json');
+    }
+    return reply(404, 'Not Found');
+  });
+  const port = await listen(server);
+  const standIn: MetadataStandIn = {
+    host: `127.0.0.1:${port}`,
+    requests,
+    get mode() {
+      return state.mode;
+    },
+    set mode(m) {
+      state.mode = m;
+    },
+    get token() {
+      return state.token;
+    },
+    set token(v) {
+      state.token = v;
+    },
+    get expiresIn() {
+      return state.expiresIn;
+    },
+    set expiresIn(v) {
+      state.expiresIn = v;
+    },
+    count: () => requests.filter((r) => r.path.endsWith('/service-accounts/default/token') && r.status === 200).length,
+    close: closer(server),
+  };
+  return standIn;
+}
