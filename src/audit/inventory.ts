@@ -77,16 +77,12 @@ export interface WorkloadRecord {
   readonly fingerprint: string;
 }
 
-/**
- * Per-container fields kept (the image use's name and image; see src/workload/extract.ts), and a
- * Tekton step's StepAction `ref`, which makes it a step without an image of its own (src/workload/tekton.ts).
- */
+/** Per-container fields kept (the image use's name and image; see src/workload/extract.ts). */
 function reduceContainer(c: unknown): unknown {
   if (!isObject(c)) return keepShape(c);
   const out: Json = {};
   if (c['name'] !== undefined) out['name'] = keepShape(c['name']);
   if (c['image'] !== undefined) out['image'] = keepShape(c['image']);
-  if (c['ref'] !== undefined) out['ref'] = c['ref'];
   return out;
 }
 

@@ -176,7 +176,8 @@ export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodRead
   const notes: PodNote[] = [];
   const boundary = boundaryOf(object, specKeys, at, notes);
   const pod = podOf(obj(valueAt(object, specKeys)), fieldOf(specKeys), obj(valueAt(object, at)), fieldOf(at), boundary, templateName(object, specKeys, at));
-  return { ...pod, notes: [...notes, ...pod.notes] };
+  // Where a template is called from matters only for a template that makes a pod.
+  return pod.uses.length > 0 ? { ...pod, notes: [...notes, ...pod.notes] } : pod;
 }
 
 /**

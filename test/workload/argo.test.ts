@@ -273,3 +273,19 @@ t.test('templateRef resolved when the WorkflowTemplate is known: run with this w
   // Unknown: a note, as before.
   t.match(extractCarrier(wf, WORKFLOW, { workflowTemplate: () => undefined }).notes.map((n) => n.message), [/which is not read here/, /which is not read here/, /which is not read here/]);
 });
+
+t.test('a steps template called from places that disagree makes no pod, so no note about its platforms', async (t) => {
+  const wf = {
+    spec: {
+      templates: [
+        { name: 'x', nodeSelector: { a: '1' }, steps: [[{ name: 'a', template: 'mid' }]] },
+        { name: 'y', nodeSelector: { a: '2' }, steps: [[{ name: 'b', template: 'mid' }]] },
+        { name: 'mid', steps: [[{ name: 'c', template: 'leaf' }]] },
+        { name: 'leaf', container: { image: 'alpine' } },
+      ],
+    },
+  };
+  const w = extractCarrier(wf, WORKFLOW);
+  t.same(w.notes, []);
+  t.same(w.pods.map((p) => [p.field, p.podSpec]), [['spec.templates[3]', {}]], 'the leaf\'s boundary is "mid", which sets no nodes');
+});
