@@ -90,6 +90,11 @@ export class PolicyReportWriter {
     const now = this.#now();
     if (!opts.force && now - this.#checkedAt < (this.#o.recheckMs ?? CRD_RECHECK_MS)) return false;
     this.#checkedAt = now;
+    return this.#discover();
+  }
+
+  /** Ask discovery whether the resource is served; false too when the answer is not clear. */
+  async #discover(): Promise<boolean> {
     let found: boolean;
     try {
       const list = (await this.#o.client.send('GET', this.#groupVersion)) as { resources?: { name?: unknown }[] } | null;
@@ -170,9 +175,8 @@ export class PolicyReportWriter {
       this.#o.logger.warn({ resource: this.#what, namespace, reason: (err as Error).message }, 'could not write the PolicyReport; trying again at the next change or cycle');
       // The CRD may have been removed: find out before the next write.
       if (err instanceof KubeApiError && err.statusCode === 404) {
-        this.#available = null;
-        this.#checkedAt = -Infinity;
-        void this.available();
+        this.#checkedAt = this.#now();
+        void this.#discover();
       }
     }
   }
