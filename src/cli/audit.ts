@@ -14,7 +14,7 @@ import { auditRecords } from '../audit/run.js';
 import { Inventory, type WorkloadRecord, reduceWorkload } from '../audit/inventory.js';
 import type { EngineDeps } from '../checks/engine.js';
 import { KubeClient } from '../cluster/client.js';
-import { describeSource, kubeconfigSource, loadClusterConnection } from '../cluster/kubeconfig.js';
+import { KubeconfigError } from '../cluster/kubeconfig.js';
 import { loadPullObjects } from '../cluster/pull-objects.js';
 import { auditedResources, describeSkipped, discoverServed, listEach, objectPath, type ServedResource, type SkippedKind } from '../cluster/resources.js';
 import type { CarrierConfig } from '../workload/carriers.js';
@@ -22,6 +22,7 @@ import { ClusterStore } from '../cluster/store.js';
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { RegistryChecker } from '../registry/checker.js';
+import { CLUSTER_OPTIONS, clusterArgs, clusterClient, clusterOptionsHelp, type ClusterArgs } from './cluster-args.js';
 import { readDockerConfig } from './credentials.js';
 import { InputError } from './inputs.js';
 import { EXIT, UsageError, type Io } from './io.js';
@@ -47,11 +48,7 @@ reads is reported once, as that owner (a Pod of a Deployment's ReplicaSet is the
 Deployment; a Pod of an Argo Rollout's ReplicaSet is the Rollout).
 
 Options:
-  -n, --namespace NS      audit one namespace
-  -A, --all-namespaces    audit every namespace (the default)
-      --kubeconfig FILE   cluster access (default: the files in $KUBECONFIG merged as
-                          kubectl merges them, else ~/.kube/config; with neither,
-                          inside a Pod, its ServiceAccount)
+${clusterOptionsHelp({ one: 'audit one namespace', all: 'audit every namespace (the default)' })}
   -o, --output FORMAT     text (default), json (the report format in the README),
                           sarif or junit, as for "pullguard check"
       --output-file FILE  write the report to FILE instead of standard output
@@ -75,8 +72,7 @@ cannot be written.
 `;
 
 interface AuditOptions {
-  readonly namespace: string | undefined;
-  readonly kubeconfig: string | undefined;
+  readonly cluster: ClusterArgs;
   readonly output: OutputFormat;
   readonly outputFile: string | undefined;
   readonly failOn: FailOn;
@@ -91,9 +87,7 @@ function parseAuditArgs(argv: string[]): AuditOptions | 'help' {
     allowPositionals: true,
     strict: true,
     options: {
-      namespace: { type: 'string', short: 'n' },
-      'all-namespaces': { type: 'boolean', short: 'A', default: false },
-      kubeconfig: { type: 'string' },
+      ...CLUSTER_OPTIONS,
       output: { type: 'string', short: 'o', default: 'text' },
       'output-file': { type: 'string' },
       'fail-on': { type: 'string', default: 'deny' },
@@ -112,12 +106,8 @@ function parseAuditArgs(argv: string[]): AuditOptions | 'help' {
     throw new UsageError(`--fail-on must be deny or warn, not "${values['fail-on']}"`);
   }
   if (values['output-file'] === '') throw new UsageError('--output-file needs a file name');
-  if (values.namespace !== undefined && values['all-namespaces']) throw new UsageError('--namespace and --all-namespaces exclude each other');
-  if (values.namespace === '') throw new UsageError('--namespace needs a name');
-  if (values.kubeconfig === '') throw new UsageError('--kubeconfig needs a file name');
   return {
-    namespace: values.namespace,
-    kubeconfig: values.kubeconfig,
+    cluster: clusterArgs(values),
     output: values.output as OutputFormat,
     outputFile: values['output-file'],
     failOn: values['fail-on'] as FailOn,
@@ -188,25 +178,25 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     if (options.outputFile !== undefined) await checkOutputFile(options.outputFile);
     config = options.configFile ? await loadConfigFile(options.configFile) : defaultConfig();
     const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
-    const source = kubeconfigSource(options.kubeconfig, io.env);
     try {
-      client = new KubeClient(await loadClusterConnection(source, io.env));
+      client = await clusterClient(options.cluster, io.env);
     } catch (err) {
-      throw new InputError(`kubeconfig ${describeSource(source)}: ${(err as Error).message}`);
+      if (err instanceof KubeconfigError) throw new InputError(err.message);
+      throw err;
     }
     let listed = 0;
     let read: ClusterInventory;
     const state = new ClusterStore({ available: true });
     try {
       read = await readInventory(client, {
-        namespace: options.namespace,
+        namespace: options.cluster.namespace,
         carriers: config.carriers,
         onListed: (_kind, count) => {
           listed += count;
           bar.update(0, listed);
         },
       });
-      await loadPullObjects(client, state, { namespace: options.namespace });
+      await loadPullObjects(client, state, { namespace: options.cluster.namespace });
     } catch (err) {
       throw new InputError(`cannot read the cluster at ${client.connection.server.origin}: ${(err as Error).message.split('\n')[0]}`);
     }

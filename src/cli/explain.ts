@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { evaluate } from '../checks/engine.js';
 import { KubeApiError, KubeClient, listAll } from '../cluster/client.js';
-import { describeSource, KubeconfigError, kubeconfigSource, loadClusterConnection } from '../cluster/kubeconfig.js';
+import { KubeconfigError } from '../cluster/kubeconfig.js';
 import { ClusterStore } from '../cluster/store.js';
 import { getNode, listPods, parseTarget, podEvents, podsOfTarget, TargetError, targetResources, type Target } from '../cluster/pods.js';
 import { PULL_SECRET_TYPES } from '../cluster/watch.js';
@@ -20,6 +20,7 @@ import { explain, type EngineView, type Explanation, type Owner, type PodFacts }
 import { renderJson, renderText } from '../explain/render.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { decide } from '../verdict/policy.js';
+import { CLUSTER_OPTIONS, clusterArgs, clusterClient, clusterOptionsHelp, type ClusterArgs } from './cluster-args.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 
@@ -39,11 +40,8 @@ configuration; their pods are found through ownerReferences. Without one: every 
 the namespace (all namespaces with -A).
 
 Options:
-  -n, --namespace NS      namespace (default: the context's namespace, else default)
-  -A, --all-namespaces    look at pods in every namespace
+${clusterOptionsHelp({ one: "namespace (default: the context's namespace, else default)", all: 'look at pods in every namespace' })}
   -l, --selector SEL      only pods matching this label selector (key=value,key in (a,b),!key)
-      --kubeconfig FILE   kubeconfig (default: the files in $KUBECONFIG merged as kubectl does, else ~/.kube/config)
-      --context NAME      kubeconfig context to use instead of the current one
   -o, --output FORMAT     text (default) or json
   -c, --config FILE       pullguard configuration (registries' CA files, node credential providers,
                           policy actions for the webhook verdict)
@@ -60,11 +58,8 @@ could not be read.
 
 interface ExplainOptions {
   readonly targets: string[];
-  readonly namespace: string | undefined;
-  readonly allNamespaces: boolean;
+  readonly cluster: ClusterArgs;
   readonly selector: string | undefined;
-  readonly kubeconfig: string | undefined;
-  readonly context: string | undefined;
   readonly output: 'text' | 'json';
   readonly configFile: string | undefined;
   readonly offline: boolean;
@@ -76,11 +71,8 @@ function parseExplainArgs(argv: string[]): ExplainOptions | 'help' {
     allowPositionals: true,
     strict: true,
     options: {
-      namespace: { type: 'string', short: 'n' },
-      'all-namespaces': { type: 'boolean', short: 'A', default: false },
+      ...CLUSTER_OPTIONS,
       selector: { type: 'string', short: 'l' },
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
       output: { type: 'string', short: 'o', default: 'text' },
       config: { type: 'string', short: 'c' },
       offline: { type: 'boolean', default: false },
@@ -89,17 +81,14 @@ function parseExplainArgs(argv: string[]): ExplainOptions | 'help' {
   });
   if (values.help) return 'help';
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, not "${values.output}"`);
-  if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('--namespace and --all-namespaces cannot be used together');
+  const cluster = clusterArgs(values);
   if (values['all-namespaces'] && positionals.length > 0) throw new UsageError('a resource cannot be named with --all-namespaces');
   if (values.selector !== undefined && positionals.length > 0) throw new UsageError('name resources or give a --selector, not both');
   if (values.selector === '') throw new UsageError('--selector needs a label selector');
   return {
     targets: positionals,
-    namespace: values.namespace,
-    allNamespaces: values['all-namespaces'],
+    cluster,
     selector: values.selector,
-    kubeconfig: values.kubeconfig,
-    context: values.context,
     output: values.output,
     configFile: values.config,
     offline: values.offline,
@@ -187,24 +176,23 @@ export async function runExplain(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
-  const kubeconfig = kubeconfigSource(options.kubeconfig, io.env);
   let client: KubeClient;
   try {
-    client = new KubeClient(await loadClusterConnection(kubeconfig, io.env, options.context !== undefined ? { context: options.context } : {}));
+    client = await clusterClient(options.cluster, io.env);
   } catch (err) {
-    if (err instanceof KubeconfigError) return fail(io, `kubeconfig ${describeSource(kubeconfig)}: ${err.message}`);
+    if (err instanceof KubeconfigError) return fail(io, err.message);
     throw err;
   }
   let registry: RegistryChecker | null = null;
   try {
-    const namespace = options.namespace ?? client.connection.namespace ?? 'default';
+    const namespace = options.cluster.namespace ?? client.connection.namespace ?? 'default';
     // --- which pods
     let pods: Obj[] = [];
     try {
       if (options.targets.length > 0) {
         for (const t of targets) pods.push(...(await podsOfTarget(client, namespace, t)));
       } else {
-        pods = await listPods(client, options.allNamespaces ? null : namespace, options.selector);
+        pods = await listPods(client, options.cluster.allNamespaces ? null : namespace, options.selector);
       }
     } catch (err) {
       if (err instanceof TargetError || err instanceof KubeApiError) return fail(io, err.message.split('\n')[0]!);

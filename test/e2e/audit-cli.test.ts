@@ -137,7 +137,7 @@ async function scene(t: Test): Promise<void> {
   await t.test('usage and unreadable clusters exit 2 with a clear message', async (t) => {
     const both = await run(['audit', '-n', 'a', '-A']);
     t.equal(both.code, 2);
-    t.match(both.stderr, /--namespace and --all-namespaces exclude each other/);
+    t.match(both.stderr, /--namespace and --all-namespaces cannot be used together/);
     const file = await run(['audit', 'deploy.yaml']);
     t.equal(file.code, 2);
     t.match(file.stderr, /audit reads the cluster, not files/);
