@@ -103,7 +103,7 @@ function suggestedKey(ref: ImageReference): string {
   return ref.domain === 'docker.io' ? 'https://index.docker.io/v1/' : ref.domain;
 }
 
-export function credentialFinding(use: ImageUse, ref: ImageReference, p: CredentialProblem): Finding {
+export function credentialFinding(use: ImageUse, ref: ImageReference, p: CredentialProblem, elsewhere?: string): Finding {
   switch (p.kind) {
     case 'secret-not-found': {
       const others = p.otherNamespaces;
@@ -180,6 +180,8 @@ export function credentialFinding(use: ImageUse, ref: ImageReference, p: Credent
       const extra = cloud ? `, or ${cloud.texts.nodeAccess}` : '';
       const label = cloud ? `${cloud.texts.label} registry` : 'private registry';
       return finding('REGISTRY_AUTH_REQUIRED', use, {
+        // Credentials the controller may add (Tekton's cluster defaults) could serve it: a warning.
+        ...(elsewhere ? { note: `Not certain: ${elsewhere}`, actionHint: 'warn' as const } : {}),
         cause: `${what}, but ${have} and ${nodeText}; the pull fails`,
         fix: `add a kubernetes.io/dockerconfigjson secret with an entry for ${q(suggestedKey(ref))} to imagePullSecrets${extra}`,
         short: [
@@ -193,6 +195,6 @@ export function credentialFinding(use: ImageUse, ref: ImageReference, p: Credent
 }
 
 /** Every finding of one image's credential problems, in order. */
-export function credentialFindings(image: { readonly use: ImageUse; readonly ref: ImageReference; readonly problems: readonly CredentialProblem[] }): Finding[] {
-  return image.problems.map((p) => credentialFinding(image.use, image.ref, p));
+export function credentialFindings(image: { readonly use: ImageUse; readonly ref: ImageReference; readonly problems: readonly CredentialProblem[] }, elsewhere?: string): Finding[] {
+  return image.problems.map((p) => credentialFinding(image.use, image.ref, p, elsewhere));
 }

@@ -40,6 +40,9 @@ function oncePerProblem(findings: readonly Finding[]): Finding[] {
   });
 }
 
+/** How to make credentials the controller adds from elsewhere known (PodGroup.credentialsElsewhere). */
+export const ELSEWHERE_FIX = 'set them on the object itself, or give pullguard check the objects they come from (docs/carriers.md)';
+
 export function credentialStep(opts: CredentialStepOptions): CredentialStep {
   const now = opts.now ?? Date.now;
   const resolveConfig = {
@@ -50,10 +53,10 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
     ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
   };
   return {
-    resolve({ subject, podSpec, images }) {
+    resolve({ subject, podSpec, images, elsewhere }) {
       const ctx = podCredentialContext(podSpec, subject.namespace, subject.group === '' && subject.kind === 'Pod');
       const result = resolvePodCredentials(ctx, images, opts.state, resolveConfig, now());
-      const findings = oncePerProblem(result.images.flatMap(credentialFindings));
+      const findings = oncePerProblem(result.images.flatMap((image) => credentialFindings(image, elsewhere)));
       // The pod's own listed secrets that the view lacks (a ServiceAccount it lacks is not reported:
       // most pods list no secrets, and a warning on each would be noise).
       const unread = result.unknown.filter((ns_name) => ctx.imagePullSecrets.some((n) => `${ctx.namespace}/${n}` === ns_name));
@@ -70,7 +73,11 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
           }),
         );
       }
-      return { images: result.images, findings, unknown: unread.length > 0 ? reason : null };
+      if (unread.length > 0) return { images: result.images, findings, unknown: reason };
+      // The controller may add credentials pullguard did not read (Tekton's cluster defaults): registry
+      // answers that need credentials decide nothing either.
+      if (elsewhere) return { images: result.images, findings, unknown: elsewhere, unknownFix: ELSEWHERE_FIX };
+      return { images: result.images, findings, unknown: null };
     },
   };
 }

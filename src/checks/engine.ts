@@ -52,6 +52,8 @@ export interface CredentialStep {
     readonly subject: Subject;
     readonly podSpec: Readonly<Record<string, unknown>>;
     readonly images: readonly ValidImage[];
+    /** PodGroup.credentialsElsewhere: a missing credential is then undecided (a warning), not a failure. */
+    readonly elsewhere?: string | undefined;
   }): CredentialResult;
 }
 
@@ -59,8 +61,14 @@ export interface CredentialResult {
   /** Per image: its credentials in kubelet order (values kept in memory only, never printed). */
   readonly images: readonly ImageCredentials[];
   readonly findings: readonly Finding[];
-  /** Why some of the pod's pull secrets could not be read (no cluster data), or null when all were. */
+  /**
+   * Why the credentials the kubelet will offer are not all known — some of the pod's pull secrets could
+   * not be read (no cluster data), or the controller may add some (PodGroup.credentialsElsewhere) — or
+   * null when they are.
+   */
   readonly unknown: string | null;
+  /** How to make them known, when that is not "give pullguard cluster access". */
+  readonly unknownFix?: string;
 }
 
 /** The registry step (src/checks/registry.ts): asks registries, within the deadline. */
@@ -71,8 +79,9 @@ export interface RegistryStep {
     readonly podSpec: Readonly<Record<string, unknown>>;
     /** Same order as `images`; absent when no credential step ran. */
     readonly credentials: readonly ImageCredentials[] | undefined;
-    /** Why some of the pod's pull secrets could not be read, or null. */
+    /** CredentialResult.unknown and unknownFix: why the credentials are not all known, or null. */
     readonly credentialsUnknown?: string | null;
+    readonly credentialsUnknownFix?: string | undefined;
     readonly deadline: number;
   }): Promise<readonly Finding[]>;
 }
@@ -193,12 +202,14 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
 
     let credentials: readonly ImageCredentials[] | undefined;
     let credentialsUnknown: string | null = null;
+    let credentialsUnknownFix: string | undefined;
     // A cluster-scoped carrier (ClusterWorkflowTemplate) has no namespace of its own: its pods run in
     // the namespace of whatever uses it, so there are no pull secrets to look up yet.
     if (deps.credentials && valid.length > 0 && carrier.namespaced) {
-      const result = deps.credentials.resolve({ subject, podSpec: pod.podSpec, images: valid });
+      const result = deps.credentials.resolve({ subject, podSpec: pod.podSpec, images: valid, elsewhere: pod.credentialsElsewhere });
       credentials = result.images;
       credentialsUnknown = result.unknown;
+      credentialsUnknownFix = result.unknownFix;
       const byUse = new Map(podReports.map((r) => [r.use, r]));
       valid.forEach((v, i) => {
         const report = byUse.get(v.use);
@@ -207,7 +218,7 @@ export async function evaluate(subject: Subject, deps: EngineDeps, deadline: num
       findings.push(...result.findings);
     }
     if (deps.registry && valid.length > 0) {
-      findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: pod.podSpec, credentials, credentialsUnknown, deadline })));
+      findings.push(...(await deps.registry.check({ subject, images: valid, podSpec: pod.podSpec, credentials, credentialsUnknown, credentialsUnknownFix, deadline })));
     }
   }
   const problem = workload.problems[0]?.problem ?? null;

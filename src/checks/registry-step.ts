@@ -60,7 +60,8 @@ const DEFINITIVE: ReadonlySet<RegistryOutcome['kind']> = new Set(['available', '
 
 export function registryStep(opts: RegistryStepOptions): RegistryStep {
   return {
-    async check({ subject, images, podSpec, credentials, credentialsUnknown, deadline }) {
+    async check({ subject, images, podSpec, credentials, credentialsUnknown, credentialsUnknownFix, deadline }) {
+      const unknown = credentialsUnknown ? { credentialsUnknown, ...(credentialsUnknownFix ? { credentialsUnknownFix } : {}) } : {};
       const platforms = wantedPlatforms(podSpec, opts.clusterPlatforms());
       /** pullguard's own credential for the image's registry: cached only for controller-created pods. */
       const ownCredential = async (provider: CloudCredentialProvider, domain: string): Promise<Credential | null> => {
@@ -90,14 +91,14 @@ export function registryStep(opts: RegistryStepOptions): RegistryStep {
             if (own === null) return null;
             const outcome = await lookup(ref, { credentials: [own], platforms, deadline });
             if (outcome === null) return null;
-            return registryFinding(use, ref, outcome, { nodeCredentialsMayApply: true, cloudIdentity: provider.kind, ...(credentialsUnknown ? { credentialsUnknown } : {}) });
+            return registryFinding(use, ref, outcome, { nodeCredentialsMayApply: true, cloudIdentity: provider.kind, ...unknown });
           }
 
           const outcome = await lookup(ref, { credentials: list, platforms, deadline });
           if (outcome === null) return null;
           const finding = registryFinding(use, ref, outcome, {
             nodeCredentialsMayApply: creds?.nodeProvider != null,
-            ...(credentialsUnknown ? { credentialsUnknown } : {}),
+            ...unknown,
           });
           // The registry client already went through the pull secrets in kubelet order, moving on where the
           // kubelet does (tryNextCredential); after the last of them the kubelet tries the node's

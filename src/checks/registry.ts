@@ -29,6 +29,8 @@ export interface RegistryFindingContext {
    * them, so "authentication required" says nothing about the pull.
    */
   readonly credentialsUnknown?: string;
+  /** How to make them known (default: give pullguard cluster access). */
+  readonly credentialsUnknownFix?: string;
 }
 
 /** How to let pullguard verify images that nodes pull with their own cloud identity (ECR, ACR, GAR, …). */
@@ -133,7 +135,7 @@ export function registryFinding(
     case 'auth-required':
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${host} still asks for authentication with the credential from pullguard's own identity`);
       if (ctx.credentialsUnknown)
-        return make('IMAGE_UNVERIFIED', `${host} requires authentication and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, 'give pullguard cluster access to check it', `${host} requires authentication; pull secrets unread, not verified`);
+        return make('IMAGE_UNVERIFIED', `${host} requires authentication and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, ctx.credentialsUnknownFix ?? 'give pullguard cluster access to check it', `${host} requires authentication; pull secrets unread, not verified`);
       if (ctx.nodeCredentialsMayApply)
         return make('IMAGE_UNVERIFIED', `${host} requires authentication; nodes may authenticate with their own credential provider, which pullguard cannot use`, `nothing to do if node credentials cover this registry; otherwise add an imagePullSecret${enableCloudHint(host)}`, `${host} requires authentication; node credentials may cover it (not verified)`);
       return make('REGISTRY_AUTH_REQUIRED', `${host} requires authentication and no pull secret covers it`, 'add an imagePullSecret (to the pod or its ServiceAccount) with credentials for this registry', `${host} requires authentication; add an imagePullSecret for it`);
@@ -141,7 +143,7 @@ export function registryFinding(
     case 'private-or-missing':
       if (ctx.cloudIdentity) return cloudDenied(make, host, ref.path, ctx.cloudIdentity, `${repo} is missing or not accessible to pullguard's own identity`);
       if (!outcome.authenticated && ctx.credentialsUnknown)
-        return make('IMAGE_UNVERIFIED', `${repo} is missing or private, and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, 'give pullguard cluster access to check it', `${repo} missing or private; pull secrets unread, not verified`);
+        return make('IMAGE_UNVERIFIED', `${repo} is missing or private, and the pod's pull secrets could not be read (${ctx.credentialsUnknown})`, ctx.credentialsUnknownFix ?? 'give pullguard cluster access to check it', `${repo} missing or private; pull secrets unread, not verified`);
       if (outcome.authenticated) {
         return make('REGISTRY_ACCESS_DENIED', `${repo} does not exist, or the pull secret's account may not pull it`, 'check the image name, or grant that account access to the repository', `${repo} missing or not accessible to the pull secret's account`, ctx.nodeCredentialsMayApply ? AFTER_SECRETS_THE_NODE : undefined);
       }

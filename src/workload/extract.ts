@@ -164,6 +164,8 @@ export interface PodGroup {
    */
   readonly podSpec: Json;
   readonly uses: readonly ImageUse[];
+  /** PodReading.credentialsElsewhere: credentials the controller may add from objects not read. */
+  readonly credentialsElsewhere?: string;
 }
 
 export interface CarrierWorkload {
@@ -252,7 +254,7 @@ export function extractCarrier(object: unknown, carrier: Carrier, env: CarrierEn
         const r = site.read(root, m.keys, env);
         notes.push(...r.notes);
         replaced.push(...r.replaced);
-        if (r.uses.length > 0) pods.push({ field: m.field, podSpec: r.podSpec, uses: keep([...r.uses]) });
+        if (r.uses.length > 0) pods.push({ field: m.field, podSpec: r.podSpec, uses: keep([...r.uses]), ...(r.credentialsElsewhere ? { credentialsElsewhere: r.credentialsElsewhere } : {}) });
         continue;
       }
       const uses: ImageUse[] = [];

@@ -21,13 +21,20 @@ export interface PodReading {
   /** Image fields read but replaced before the pod is made (Argo: an image a podSpecPatch overrides). */
   readonly replaced: readonly string[];
   readonly notes: readonly PodNote[];
+  /**
+   * Where the project's controller may add the pod's ServiceAccount or pull secrets from objects
+   * pullguard did not read (Tekton's cluster defaults), said as a clause; absent when nothing can be
+   * added. A missing credential is then undecided, not a certain failure (src/checks/engine.ts).
+   */
+  readonly credentialsElsewhere?: string;
 }
 
 
 /**
  * What a carrier's controller takes from outside the object, when pullguard knows it: `pullguard
- * check` builds it from its other inputs, the webhook and the audit from cluster data. Each field is
- * optional; without it the object is read alone (and notes say what was not read).
+ * check` builds it from its other inputs; the webhook and the audit do not read these objects yet.
+ * Each field is optional; without it the object is read alone (notes, or PodReading.credentialsElsewhere,
+ * say what was not read).
  */
 export interface CarrierEnvironment {
   /**

@@ -101,7 +101,19 @@ export function tektonTaskSpec(context?: (object: Json, at: Keys, env: CarrierEn
     };
     entries('steps', 'step');
     entries('sidecars', 'sidecar');
-    return { uses, podSpec: context ? context(object, at, env) : {}, replaced, notes };
+    if (!context) return { uses, podSpec: {}, replaced, notes };
+    // Without Tekton's cluster defaults, a run that leaves its ServiceAccount or its pod template's pull
+    // secrets unset may get them from config-defaults (taskrun_defaults.go SetDefaults,
+    // pod.MergePodTemplateWithDefault): what the kubelet will offer is not known.
+    const own = context(object, at, {});
+    const open = env.tekton === undefined && (own['serviceAccountName'] === undefined || own['imagePullSecrets'] === undefined);
+    return {
+      uses,
+      podSpec: context(object, at, env),
+      replaced,
+      notes,
+      ...(open ? { credentialsElsewhere: `Tekton's cluster defaults (ConfigMap ${TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}: default-service-account, default-pod-template) may set them and were not read` } : {}),
+    };
   };
 }
 

@@ -268,3 +268,29 @@ t.test('check reads what a carrier takes from the other inputs: the WorkflowTemp
   const r = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], [taskRun, broken].map((o) => stringify(o)).join('---\n'))).stdout);
   t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*Tekton's default pod template is not applied/ }]);
 });
+
+t.test("without Tekton's cluster defaults a missing credential is a warning, not a denial: they may supply it", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-carriers-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, stringify({ privateRegistries: ['registry.corp.example'] }));
+  const run_ = (objects: object[]) => run(['check', '--offline', '-o', 'json', '-c', config, '-'], objects.map((o) => stringify(o)).join('---\n'));
+  const taskRun = (spec: object) => ({ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'r', namespace: 'ci' }, spec: { ...spec, taskSpec: { steps: [{ name: 'build', image: 'registry.corp.example/team/builder:1' }] } } });
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other', namespace: 'ci' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'elsewhere.example': { auth: Buffer.from('u:p').toString('base64') } } })).toString('base64') } };
+  const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', namespace: 'ci' } };
+  const defaults = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace: 'tekton-pipelines' }, data: {} };
+  const cases: { name: string; objects: object[]; code: number; decision: string; uncertain: boolean }[] = [
+    { name: 'run sets neither ServiceAccount nor pull secrets, defaults unknown', objects: [taskRun({}), sa, secret], code: 0, decision: 'warn', uncertain: true },
+    { name: 'run sets its ServiceAccount but no pull secrets: default-pod-template may add some', objects: [taskRun({ serviceAccountName: 'builder' }), sa, secret], code: 0, decision: 'warn', uncertain: true },
+    { name: 'run sets both: the defaults change nothing', objects: [taskRun({ serviceAccountName: 'builder', podTemplate: { imagePullSecrets: [{ name: 'other' }] } }), sa, secret], code: 1, decision: 'deny', uncertain: false },
+    { name: 'the defaults are among the inputs and add nothing', objects: [taskRun({}), sa, secret, defaults], code: 1, decision: 'deny', uncertain: false },
+  ];
+  for (const c of cases) {
+    const r = await run_(c.objects);
+    t.equal(r.code, c.code, `${c.name}: exit ${c.code}`);
+    const run = JSON.parse(r.stdout).objects.find((o: { kind: string }) => o.kind === 'TaskRun');
+    const f = run.findings.find((x: { code: string }) => x.code === 'REGISTRY_AUTH_REQUIRED');
+    t.ok(f, `${c.name}: REGISTRY_AUTH_REQUIRED`);
+    t.equal(f?.action, c.decision, `${c.name}: ${c.decision}`);
+    t.equal(/Not certain: Tekton's cluster defaults \(ConfigMap tekton-pipelines\/config-defaults/.test(f?.message ?? ''), c.uncertain, `${c.name}: says why it is not certain`);
+  }
+});
