@@ -112,7 +112,7 @@ export function tektonTaskSpec(context?: (object: Json, at: Keys, env: CarrierEn
       podSpec: context(object, at, env),
       replaced,
       notes,
-      ...(open ? { credentialsElsewhere: `Tekton's cluster defaults (ConfigMap ${TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}: default-service-account, default-pod-template) may set them and were not read` } : {}),
+      ...(open ? { credentialsElsewhere: `Tekton's cluster defaults (ConfigMap ${TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read` } : {}),
     };
   };
 }
