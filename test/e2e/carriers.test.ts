@@ -19,6 +19,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { crd } from '../helpers/audit-cluster.js';
 import { kubeUnavailableReason, portFree, ROOT, runCommand as run, startKube, waitFor } from '../helpers/kube.js';
 
 const CI = process.env['CI'] === 'true';
@@ -36,21 +37,6 @@ function httpsStatus(url: string, ca: string): Promise<number | null> {
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolveStatus(null));
   });
-}
-
-/** A CustomResourceDefinition that keeps every field (the real ones carry a full OpenAPI schema). */
-function crd(group: string, kind: string, plural: string, version: string): Obj {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}` },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-    },
-  };
 }
 
 function rollout(name: string, image: string): Obj {
