@@ -47,7 +47,7 @@ t.test('the published examples: every custom resource is checked, the real mista
     'PyTorchJob kubeflow-pytorchjob-mnist-gloo.yaml:29 IMAGE_REFERENCE_INVALID pytorch gcr.io/<your_project>/pytorch_dist_mnist:latest',
   ]);
   // Knative's old v1alpha1 Configuration keeps its image where v1 has none: reported, not dropped.
-  const old = report.objects.find((o: { kind: string; group: string }) => o.kind === 'Configuration');
+  const old = report.objects.find((o: { kind: string; file: string }) => o.kind === 'Configuration' && o.file.endsWith('knative-v1alpha1-configuration.yaml'));
   t.same(old.unread, [{ field: 'spec.revisionTemplate.spec.container.image', line: 28 }]);
   t.same(report.summary.unreadKinds, [{ group: 'serving.knative.dev', kind: 'Configuration', objects: 1, imageFields: 1 }]);
   t.equal(report.summary.substituted, 0);
