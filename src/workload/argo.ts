@@ -26,8 +26,10 @@
  *                     the pod spec: a container of the same name gets the patch's image, a new name is
  *                     a new container. `{{…}}` in a patch is substituted first (common.ProcessArgs).
  *
- * What the controller decides at run time from other objects (a `templateRef` to a WorkflowTemplate,
- * the controller's `workflowDefaults`) is not in the object; the references are reported as notes.
+ * What the controller takes from other objects — a `templateRef` to a template of a WorkflowTemplate,
+ * a `workflowTemplateRef` to a whole one — is read when that object is known (argoReferences below:
+ * `pullguard check` with it among its inputs), else reported as a note; the controller's own
+ * `workflowDefaults` (its configuration) are never known here.
  *
  * Pure.
  */
