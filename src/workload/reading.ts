@@ -42,7 +42,7 @@ export interface CarrierEnvironment {
    * and `default-pod-template` (pkg/apis/config/default.go).
    */
   readonly tekton?: { readonly serviceAccountName?: string; readonly podTemplate?: Json };
-  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef names. */
+  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef or workflowTemplateRef names. */
   readonly workflowTemplate?: (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', namespace: string, name: string) => Json | undefined;
 }
 
