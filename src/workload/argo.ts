@@ -465,6 +465,12 @@ function joinWorkflowSpec(wfSpec: Json, wtSpec: Json): Joined {
       origin.set(at, patchAt);
       return patch;
     }
+    // MergeTo takes the workflow's hooks out of the merge: a hook of the template is kept only where
+    // the workflow has none of that name; a hook is never merged field by field.
+    if (schema.startsWith('hooks.') && !schema.slice(6).includes('.')) {
+      origin.set(at, patchAt);
+      return patch;
+    }
     if (isObject(base) && isObject(patch)) {
       const out: Json = {};
       for (const k of new Set([...Object.keys(base), ...Object.keys(patch)])) {
@@ -564,20 +570,42 @@ function fromWorkflowTemplate(object: Json, specKeys: Keys, otherSpec: Json, own
   return { pods, notes };
 }
 
-/** A step or DAG task of a steps/dag template: where it is, what it is, and its noun. */
-function callsOf(tmpl: Json, at: Keys): { keys: Keys; value: Json; noun: 'step' | 'task' }[] {
-  const calls: { keys: Keys; value: Json; noun: 'step' | 'task' }[] = [];
+/** Something that runs a template: where it is written, what it names (template, templateRef, inline), and how messages name it. */
+interface Call {
+  readonly keys: Keys;
+  readonly value: Json;
+  readonly label: string;
+}
+
+/** The lifecycle hooks of a workflow, step or task (LifecycleHooks: a map of LifecycleHook, each a template or templateRef). */
+function hooksOf(holder: Json, at: Keys, of: string): Call[] {
+  const hooks = holder['hooks'];
+  if (!isObject(hooks)) return [];
+  return Object.entries(hooks).map(([name, h]) => ({ keys: [...at, 'hooks', name], value: obj(h), label: `hook ${JSON.stringify(name)} of ${of}` }));
+}
+
+/**
+ * What a steps/dag template runs: each step or DAG task (WorkflowStep, DAGTask), its lifecycle hooks
+ * (`hooks`) and its exit handler (`onExit`, a template of the same scope); workflow_types.go.
+ */
+function callsOf(tmpl: Json, at: Keys): Call[] {
+  const units: { keys: Keys; value: Json; noun: string }[] = [];
   if (Array.isArray(tmpl['steps'])) {
     (tmpl['steps'] as unknown[]).forEach((g, a) => {
-      if (Array.isArray(g)) g.forEach((s, b) => calls.push({ keys: [...at, 'steps', a, b], value: obj(s), noun: 'step' }));
+      if (Array.isArray(g)) g.forEach((s, b) => units.push({ keys: [...at, 'steps', a, b], value: obj(s), noun: 'step' }));
     });
   }
   const tasks = obj(tmpl['dag'])['tasks'];
-  if (Array.isArray(tasks)) tasks.forEach((s, a) => calls.push({ keys: [...at, 'dag', 'tasks', a], value: obj(s), noun: 'task' }));
+  if (Array.isArray(tasks)) tasks.forEach((s, a) => units.push({ keys: [...at, 'dag', 'tasks', a], value: obj(s), noun: 'task' }));
+  const calls: Call[] = [];
+  for (const u of units) {
+    const label = typeof u.value['name'] === 'string' ? `${u.noun} ${JSON.stringify(u.value['name'])}` : u.noun;
+    calls.push({ keys: u.keys, value: u.value, label });
+    calls.push(...hooksOf(u.value, u.keys, label));
+    if (typeof u.value['onExit'] === 'string' && u.value['onExit'] !== '') calls.push({ keys: [...u.keys, 'onExit'], value: { template: u.value['onExit'] }, label: `exit handler of ${label}` });
+  }
   return calls;
 }
-
-const callName = (c: { value: Json; noun: string }): string => (typeof c.value['name'] === 'string' ? `${c.noun} ${JSON.stringify(c.value['name'])}` : c.noun);
 
 /** The templateRefs of the templates of the workflow spec at `specKeys` (written in `owner`, when not this object). */
 function referencesIn(object: Json, specKeys: Keys, lookup: WorkflowTemplateLookup | undefined, owner?: string): ArgoReferences {
@@ -586,13 +614,19 @@ function referencesIn(object: Json, specKeys: Keys, lookup: WorkflowTemplateLook
   const notes: PodNote[] = [];
   const pods: { field: string; reading: PodReading }[] = [];
   const templates = Array.isArray(spec['templates']) ? (spec['templates'] as unknown[]) : [];
+  // The workflow's own hooks run at the top (no boundary); each template's calls run below it.
+  const callers: { calls: Call[]; tm: Json; who: (c: Call) => string }[] = [{ calls: hooksOf(spec, specKeys, owner ?? 'the workflow'), tm: {}, who: (c) => c.label }];
   templates.forEach((t, i) => {
     const tm = obj(t);
-    for (const c of callsOf(tm, [...specKeys, 'templates', i])) {
+    callers.push({ calls: callsOf(tm, [...specKeys, 'templates', i]), tm, who: (c) => (owner ? `${c.label} of template ${JSON.stringify(tm['name'] ?? '')} of ${owner}` : c.label) });
+  });
+  for (const caller of callers) {
+    const tm = caller.tm;
+    for (const c of caller.calls) {
       const r = c.value['templateRef'];
       if (!isObject(r) || typeof r['name'] !== 'string') continue;
       const field = `${fieldOf(c.keys)}.templateRef`;
-      const who = owner ? `${callName(c)} of template ${JSON.stringify(tm['name'] ?? '')} of ${owner}` : callName(c);
+      const who = caller.who(c);
       const kind = kindOf(r);
       const target = ownerName(kind, r['name']);
       const runs = `${who} runs template ${JSON.stringify(r['template'] ?? '')} of ${target} (templateRef)`;
@@ -606,7 +640,7 @@ function referencesIn(object: Json, specKeys: Keys, lookup: WorkflowTemplateLook
         notes.push({ field, message: `${runs}, but that ${kind} has no template ${JSON.stringify(r['template'] ?? '')}: Argo fails the step` });
       }
     }
-  });
+  }
   return { pods, notes };
 }
 
@@ -648,11 +682,11 @@ function follow(c: Chase, base: Json, owner: string, name: unknown, boundary: Js
   // as their boundary; its templateRefs lead to further objects.
   const scope = { nodeSelector: tmpl['nodeSelector'], affinity: tmpl['affinity'] };
   for (const call of callsOf(tmpl, [])) {
-    const who = `${callName(call)} of ${here}`;
+    const who = `${call.label} of ${here}`;
     const inline = call.value['inline'];
     if (isObject(inline)) {
       const t = templateType(inline);
-      if (t === 'container' || t === 'script' || t === 'containerSet') c.pods.push({ field: c.field, reading: podAt(c, inline, scope, `${callName(call)} of ${owner}`) });
+      if (t === 'container' || t === 'script' || t === 'containerSet') c.pods.push({ field: c.field, reading: podAt(c, inline, scope, `${call.label} of ${owner}`) });
       continue;
     }
     const r = call.value['templateRef'];

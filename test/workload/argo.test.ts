@@ -470,3 +470,62 @@ t.test('published examples: a workflowTemplateRef and nested templateRefs to the
     t.equal(w.notes.length, c.notes.length, `${c.file}: no other note`);
   }
 });
+
+t.test('lifecycle hooks and exit handlers run templates too: their templateRefs are followed or noted', async (t) => {
+  const wt = (name: string, templates: Json[]): Json => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name, namespace: 'ci' }, spec: { templates } });
+  const notify = wt('notify', [{ name: 'slack', container: { image: 'curlimages/curl:8.8.0' } }]);
+  const ci = wt('ci', [
+    { name: 'pipeline', steps: [[{ name: 'build', template: 'build', onExit: 'cleanup', hooks: { running: { templateRef: { name: 'notify', template: 'slack' } } } }]] },
+    { name: 'build', container: { image: 'golang:1.23' } },
+    { name: 'cleanup', container: { image: 'busybox:1.36' } },
+  ]);
+  const wf = {
+    metadata: { namespace: 'ci' },
+    spec: {
+      hooks: { exit: { templateRef: { name: 'notify', template: 'slack' } } },
+      templates: [{ name: 'main', dag: { tasks: [{ name: 'all', templateRef: { name: 'ci', template: 'pipeline' }, hooks: { failed: { templateRef: { name: 'gone', template: 'x' } } } }] } }],
+    },
+  };
+  const cases: { name: string; known: Json[]; pods: [string, string, string][]; notes: [string, RegExp][] }[] = [
+    {
+      name: 'all known',
+      known: [ci, notify],
+      pods: [
+        ['spec.hooks.exit.templateRef', 'template "slack" of WorkflowTemplate "notify"', 'curlimages/curl:8.8.0'],
+        ['spec.templates[0].dag.tasks[0].templateRef', 'template "build" of WorkflowTemplate "ci"', 'golang:1.23'],
+        ['spec.templates[0].dag.tasks[0].templateRef', 'template "slack" of WorkflowTemplate "notify"', 'curlimages/curl:8.8.0'],
+        ['spec.templates[0].dag.tasks[0].templateRef', 'template "cleanup" of WorkflowTemplate "ci"', 'busybox:1.36'],
+      ],
+      notes: [['spec.templates[0].dag.tasks[0].hooks.failed.templateRef', /^hook "failed" of task "all" runs template "x" of WorkflowTemplate "gone" \(templateRef\), which is not read here/]],
+    },
+    {
+      name: 'none known',
+      known: [],
+      pods: [],
+      notes: [
+        ['spec.hooks.exit.templateRef', /^hook "exit" of the workflow runs template "slack" of WorkflowTemplate "notify" \(templateRef\), which is not read here/],
+        ['spec.templates[0].dag.tasks[0].templateRef', /^task "all" runs template "pipeline" of WorkflowTemplate "ci" \(templateRef\), which is not read here/],
+        ['spec.templates[0].dag.tasks[0].hooks.failed.templateRef', /^hook "failed" of task "all" runs template "x" of WorkflowTemplate "gone"/],
+      ],
+    },
+    {
+      name: 'the nested hook\'s object unknown',
+      known: [ci],
+      pods: [
+        ['spec.templates[0].dag.tasks[0].templateRef', 'template "build" of WorkflowTemplate "ci"', 'golang:1.23'],
+        ['spec.templates[0].dag.tasks[0].templateRef', 'template "cleanup" of WorkflowTemplate "ci"', 'busybox:1.36'],
+      ],
+      notes: [
+        ['spec.hooks.exit.templateRef', /^hook "exit" of the workflow runs template "slack" of WorkflowTemplate "notify"/],
+        ['spec.templates[0].dag.tasks[0].templateRef', /^hook "running" of step "build" of template "pipeline" of WorkflowTemplate "ci" runs template "slack" of WorkflowTemplate "notify" \(templateRef\), which is not read here/],
+        ['spec.templates[0].dag.tasks[0].hooks.failed.templateRef', /^hook "failed" of task "all" runs template "x" of WorkflowTemplate "gone"/],
+      ],
+    },
+  ];
+  for (const c of cases) {
+    const got = readWith(wf, c.known);
+    t.same(got.pods.flatMap((p) => p.uses.map((u) => [u.field, u.within, u.image])), c.pods, `${c.name}: pods`);
+    t.match(got.notes.map((n) => [n.field, n.message]), c.notes, `${c.name}: notes`);
+    t.equal(got.notes.length, c.notes.length, `${c.name}: no other note`);
+  }
+});
