@@ -358,8 +358,8 @@ export type WorkflowTemplateLookup = (kind: TemplateKind, name: string) => Json 
 /**
  * How many templates deep a chain of calls is followed below a reference (steps and DAG tasks calling
  * templates, templateRefs into further objects): Argo's own limit on nested templates
- * (workflow/controller/controller.go maxAllowedStackDepth = 100; operator.go executeTemplate fails the
- * node with "Maximum recursion depth exceeded" beyond it). A cycle — a recursive template, which Argo
+ * (v3.7.18 workflow/controller/controller.go:74 maxAllowedStackDepth = 100; operator.go:2030 executeTemplate
+ * fails the node with ErrMaxDepthExceeded, "Maximum recursion depth exceeded", beyond it). A cycle — a recursive template, which Argo
  * allows — is followed once: going round again finds no other pod.
  */
 export const MAX_TEMPLATE_DEPTH = 100;
@@ -380,12 +380,14 @@ const ownerName = (kind: TemplateKind, name: string): string => `${kind} ${JSON.
  * WorkflowTemplate among its inputs), its templates are read as this workflow runs them; otherwise
  * each reference gets a note.
  *
- * workflowTemplateRef (workflow/controller/operator.go setExecWorkflow → setStoredWfSpec →
- * workflow/util/merge.go JoinWorkflowSpec): the workflow that runs is this workflow's spec merged over
- * the template's (MergeTo: a strategic merge, this workflow's fields win; templateDefaults, arguments,
- * serviceAccountName, imagePullSecrets, nodeSelector, affinity, podSpecPatch all come through it). A
- * workflow with both `workflowTemplateRef` and templates of its own is refused by Argo
- * (workflow/validate/validate.go ValidateWorkflowTemplateRefFields) and so not merged. The
+ * workflowTemplateRef (v3.7.18 workflow/controller/operator.go:4204 setExecWorkflow → :4315
+ * setStoredWfSpec → workflow/util/merge.go:275 JoinWorkflowSpec): the workflow that runs (execWf) is
+ * this workflow's spec merged over the template's (merge.go:193 MergeTo: a strategic merge, this
+ * workflow's fields win; templateDefaults, arguments, serviceAccountName, imagePullSecrets,
+ * nodeSelector, affinity, podSpecPatch all come through it), and the pod takes execWf's fields
+ * (workflowpod.go:92 podSpecPatch, :214 imagePullSecrets). A workflow with both `workflowTemplateRef`
+ * and templates of its own is refused by Argo (workflow/validate/validate.go:362
+ * ValidateWorkflowTemplateRefFields) and so not merged. The
  * controller's `workflowDefaults` (the third layer of JoinWorkflowSpec) are not known here. Under
  * `templateReferencing: Strict`/`Secure` the controller refuses a workflow that overrides these fields
  * (ValidateUserOverrides), so where it runs at all, the merge below is what runs.
