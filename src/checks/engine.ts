@@ -12,7 +12,7 @@ import type { Config, Mode } from '../config/schema.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
 import type { ImageReference } from '../reference/types.js';
 import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
-import { carrierFor, type Carrier, type CarrierEnvironment } from '../workload/carriers.js';
+import { carrierFor, type Carrier, type CarrierEnvironment, type CredentialsElsewhere } from '../workload/carriers.js';
 import { extractCarrier, imageFields } from '../workload/extract.js';
 import { checkSyntax } from './syntax.js';
 import { finding } from '../findings/build.js';
@@ -53,7 +53,7 @@ export interface CredentialStep {
     readonly podSpec: Readonly<Record<string, unknown>>;
     readonly images: readonly ValidImage[];
     /** PodGroup.credentialsElsewhere: a missing credential is then undecided (a warning), not a failure. */
-    readonly elsewhere?: string | undefined;
+    readonly elsewhere?: CredentialsElsewhere | undefined;
   }): CredentialResult;
 }
 

@@ -23,10 +23,20 @@ export interface PodReading {
   readonly notes: readonly PodNote[];
   /**
    * Where the project's controller may add the pod's ServiceAccount or pull secrets from objects
-   * pullguard did not read (Tekton's cluster defaults), said as a clause; absent when nothing can be
-   * added. A missing credential is then undecided, not a certain failure (src/checks/engine.ts).
+   * pullguard did not read (Tekton's cluster defaults); absent when nothing can be added. A missing
+   * credential is then undecided, not a certain failure (src/checks/engine.ts).
    */
-  readonly credentialsElsewhere?: string;
+  readonly credentialsElsewhere?: CredentialsElsewhere;
+}
+
+/** Credentials a controller may add from objects pullguard did not read, as findings phrase it. */
+export interface CredentialsElsewhere {
+  /** A clause: `Tekton's cluster defaults (ConfigMap …) may set the run's ServiceAccount and pull secrets, and were not read: <why>`. */
+  readonly text: string;
+  /** The same subject in a few words, for a kubectl warning: `Tekton's defaults (unread)`. */
+  readonly short: string;
+  /** How to make them known, or not needed. */
+  readonly fix: string;
 }
 
 

@@ -14,7 +14,7 @@
  * Pure.
  */
 import type { ImageUse } from '../findings/types.js';
-import type { CarrierEnvironment, PodNote, PodReading, TektonDefaults } from './reading.js';
+import type { CarrierEnvironment, CredentialsElsewhere, PodNote, PodReading, TektonDefaults } from './reading.js';
 import { valueAt } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -117,11 +117,15 @@ export function tektonTaskSpec(context?: (object: Json, at: Keys, env: CarrierEn
   };
 }
 
-/** The clause a run's uncertain credential ends with when Tekton's cluster defaults are not known. */
-function defaultsNotRead(env: CarrierEnvironment): string {
+/** How a run's uncertain credential is phrased when Tekton's cluster defaults are not known. */
+function defaultsNotRead(env: CarrierEnvironment): CredentialsElsewhere {
   const at = `${env.tektonNamespace ?? TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}`;
   const why = env.tektonUnknown ? `: ${env.tektonUnknown}` : '';
-  return `Tekton's cluster defaults (ConfigMap ${at}: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read${why}`;
+  return {
+    text: `Tekton's cluster defaults (ConfigMap ${at}: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read${why}`,
+    short: "Tekton's defaults (unread)",
+    fix: `set the ServiceAccount and pull secrets on the run itself, or let pullguard read ConfigMap ${at} (among pullguard check's inputs; serve and audit read it from the cluster)`,
+  };
 }
 
 /** Where Tekton reads its cluster defaults (pkg/apis/config/default.go GetDefaultsConfigName; the SYSTEM_NAMESPACE of a release). */

@@ -62,5 +62,5 @@ t.test("when the defaults are not known, the run's credentials are open, and the
     },
     { name: 'known (even empty): nothing is open', env: { tekton: {}, tektonNamespace: 'openshift-pipelines' }, want: undefined },
   ];
-  for (const c of cases) t.equal(extractCarrier(bare, TASKRUN, c.env).pods[0]?.credentialsElsewhere, c.want, c.name);
+  for (const c of cases) t.equal(extractCarrier(bare, TASKRUN, c.env).pods[0]?.credentialsElsewhere?.text, c.want, c.name);
 });
