@@ -274,7 +274,7 @@ export async function checkObjects(
 /**
  * What carriers' controllers would read from other objects, taken from the other inputs: Tekton's
  * config-defaults ConfigMap (tekton-pipelines/config-defaults) and the WorkflowTemplates and
- * ClusterWorkflowTemplates that Argo templateRefs name. Without them the carrier is read alone.
+ * ClusterWorkflowTemplates that Argo templateRefs and workflowTemplateRefs name. Without them the carrier is read alone.
  */
 export function carrierEnvironment(objects: readonly InputObject[], defaultNamespace: string, notes: DocumentNoteEntry[], tektonNamespace: string = TEKTON_DEFAULTS.namespace): CarrierEnvironment {
   const templates = new Map<string, Record<string, unknown>>();

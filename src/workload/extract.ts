@@ -292,6 +292,7 @@ export function extractCarrier(object: unknown, carrier: Carrier, env: CarrierEn
     notes.push(...e.notes);
     for (const p of e.pods) {
       notes.push(...p.reading.notes);
+      replaced.push(...p.reading.replaced);
       if (p.reading.uses.length > 0) pods.push({ field: p.field, podSpec: p.reading.podSpec, uses: keep([...p.reading.uses]) });
     }
   }

@@ -70,7 +70,7 @@ export interface CarrierEnvironment {
    * among the inputs.
    */
   readonly tektonUnknown?: string;
-  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef names. */
+  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef or workflowTemplateRef names. */
   readonly workflowTemplate?: (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', namespace: string, name: string) => Json | undefined;
 }
 

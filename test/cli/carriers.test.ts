@@ -47,7 +47,7 @@ t.test('the published examples: every custom resource is checked, the real mista
     'PyTorchJob kubeflow-pytorchjob-mnist-gloo.yaml:29 IMAGE_REFERENCE_INVALID pytorch gcr.io/<your_project>/pytorch_dist_mnist:latest',
   ]);
   // Knative's old v1alpha1 Configuration keeps its image where v1 has none: reported, not dropped.
-  const old = report.objects.find((o: { kind: string; group: string }) => o.kind === 'Configuration');
+  const old = report.objects.find((o: { kind: string; file: string }) => o.kind === 'Configuration' && o.file.endsWith('knative-v1alpha1-configuration.yaml'));
   t.same(old.unread, [{ field: 'spec.revisionTemplate.spec.container.image', line: 28 }]);
   t.same(report.summary.unreadKinds, [{ group: 'serving.knative.dev', kind: 'Configuration', objects: 1, imageFields: 1 }]);
   t.equal(report.summary.substituted, 0);
@@ -287,6 +287,47 @@ t.test('the defaults are read from the namespace tekton.namespace names', async 
   const elsewhere = await finding([taskRun, sa, defaults('tekton-pipelines')]);
   t.match(elsewhere, { code: 0, action: 'warn' }, 'one in tekton-pipelines is not Tekton\'s here');
   t.match(elsewhere.message, "Not certain: Tekton's cluster defaults (ConfigMap openshift-pipelines/config-defaults");
+});
+
+t.test('check: a Workflow with a workflowTemplateRef runs the WorkflowTemplate among the inputs, nested templateRefs included', async (t) => {
+  const wt = (name: string, templates: object[]) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name, namespace: 'ci' }, spec: { entrypoint: 'main', templates } });
+  const base = wt('base', [{ name: 'main', steps: [[{ name: 'build', templateRef: { name: 'tools', template: 'kaniko' } }]] }]);
+  const tools = wt('tools', [{ name: 'kaniko', container: { image: 'Gcr.io/Kaniko:1' } }]);
+  const wf = (spec: object) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ci' }, spec: { workflowTemplateRef: { name: 'base' }, ...spec } });
+  const cases: { name: string; objects: object[]; findings: string[]; notes: RegExp[] }[] = [
+    {
+      name: 'both templates known: the nested image is denied at the reference',
+      objects: [wf({}), base, tools],
+      findings: ['IMAGE_REFERENCE_INVALID container "main" of template "kaniko" of WorkflowTemplate "tools" (image "Gcr.io/Kaniko:1")'],
+      notes: [],
+    },
+    {
+      name: 'the workflow\'s own podSpecPatch replaces that image: nothing to deny',
+      objects: [wf({ podSpecPatch: '{"containers":[{"name":"main","image":"gcr.io/kaniko-project/executor:v1.23.0"}]}' }), base, tools],
+      findings: [],
+      notes: [],
+    },
+    {
+      name: 'the nested WorkflowTemplate is not among the inputs: a note',
+      objects: [wf({}), base],
+      findings: [],
+      notes: [/^step "build" of template "main" of WorkflowTemplate "base" runs template "kaniko" of WorkflowTemplate "tools" \(templateRef\), which is not read here/],
+    },
+    {
+      name: 'the referenced WorkflowTemplate is not among the inputs: a note',
+      objects: [wf({})],
+      findings: [],
+      notes: [/^this workflow runs the templates of WorkflowTemplate "base" \(workflowTemplateRef\), which are not read here/],
+    },
+  ];
+  for (const c of cases) {
+    const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], c.objects.map((o) => stringify(o)).join('---\n'))).stdout);
+    const w = json.objects.find((o: { kind: string }) => o.kind === 'Workflow');
+    t.same(w.findings.map((f: { code: string; message: string }) => `${f.code} ${f.message}`.slice(0, c.findings[0]?.length)), c.findings, `${c.name}: findings`);
+    for (const f of w.findings) t.equal(f.line, 8, `${c.name}: at the workflowTemplateRef (its name: line)`);
+    t.match(w.notes.map((n: { message: string }) => n.message), c.notes, `${c.name}: notes`);
+    t.equal(w.notes.length, c.notes.length, `${c.name}: no other note`);
+  }
 });
 
 t.test("without Tekton's cluster defaults a missing credential is a warning, not a denial: they may supply it", async (t) => {

@@ -1,6 +1,7 @@
 /**
  * End to end, custom resources: a real kube-apiserver (v1.20.2), CustomResourceDefinitions for Argo
- * Rollouts' Rollout and for a user's own kind (BuildJob) installed with kubectl, `pullguard serve` with
+ * Rollouts' Rollout, Argo Workflows' Workflow, Tekton's TaskRun and PipelineRun, and a user's own kind
+ * (BuildJob) installed with kubectl, `pullguard serve` with
  * BuildJob under `carriers:`, and the webhook registered from manifests/ with the custom-resources
  * component plus a rule for BuildJob, as docs/carriers.md says. kubectl is driven as a user would.
  *
@@ -66,6 +67,10 @@ const RBAC_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBi
 
 function taskRun(name: string, image: string): Obj {
   return { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name }, spec: { taskSpec: { steps: [{ name: 'build', image }] } } };
+}
+
+function workflow(name: string, spec: Obj): Obj {
+  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name }, spec: { entrypoint: spec['templates'][0].name, ...spec } };
 }
 
 function buildJob(name: string, image: string): Obj {
@@ -140,15 +145,23 @@ async function e2e(t: Test): Promise<void> {
   if (rbac.code !== 0) throw new Error(`cannot apply the RBAC of manifests/: ${rbac.stderr}`);
 
   // --- the CRDs: Argo Rollouts' Rollout and the user's BuildJob -------------------------------------
-  const crds = await kubectl('apply', '-f', await manifest('crds', crd('argoproj.io', 'Rollout', 'rollouts', 'v1alpha1'), crd('ci.example.com', 'BuildJob', 'buildjobs', 'v1')));
+  // Argo Workflows' Workflow and Tekton's TaskRun and PipelineRun too: their pods are read the way
+  // their controllers build them (src/workload/argo.ts, tekton.ts), which is what the webhook checks.
+  const crds = await kubectl(
+    'apply',
+    '-f',
+    await manifest(
+      'crds',
+      crd('argoproj.io', 'Rollout', 'rollouts', 'v1alpha1'),
+      crd('ci.example.com', 'BuildJob', 'buildjobs', 'v1'),
+      crd('argoproj.io', 'Workflow', 'workflows', 'v1alpha1'),
+      crd('tekton.dev', 'TaskRun', 'taskruns', 'v1'),
+      crd('tekton.dev', 'PipelineRun', 'pipelineruns', 'v1'),
+    ),
+  );
   if (crds.code !== 0) throw new Error(`cannot install the CRDs: ${crds.stderr}`);
-  const established = await kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd/rollouts.argoproj.io', 'crd/buildjobs.ci.example.com');
+  const established = await kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd/rollouts.argoproj.io', 'crd/buildjobs.ci.example.com', 'crd/workflows.argoproj.io', 'crd/taskruns.tekton.dev', 'crd/pipelineruns.tekton.dev');
   if (established.code !== 0) throw new Error(`CRDs not established: ${established.stderr}`);
-
-  const tektonCrd = await kubectl('apply', '-f', await manifest('crd-taskrun', crd('tekton.dev', 'TaskRun', 'taskruns', 'v1')));
-  if (tektonCrd.code !== 0) throw new Error(`cannot install the TaskRun CRD: ${tektonCrd.stderr}`);
-  const tektonServed = await kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd/taskruns.tekton.dev');
-  if (tektonServed.code !== 0) throw new Error(`TaskRun CRD not established: ${tektonServed.stderr}`);
 
   // --- pullguard serve, with BuildJob under carriers: (docs/carriers.md) ----------------------------
   const port = await portFree(0);
@@ -238,6 +251,60 @@ async function e2e(t: Test): Promise<void> {
     const good = await kubectl('-n', 'e2e-cr', 'apply', '-f', await manifest('good-buildjob', buildJob('nightly', 'registry.example.com/ci/packager:2')));
     t.equal(good.code, 0, good.stderr);
     t.equal(good.stdout, 'buildjob.ci.example.com/nightly created\n');
+  });
+
+  await t.test('Argo Workflows and Tekton runs: the pod their controller would build is checked, named as the project names it', async (t) => {
+    const cases: { name: string; object: Obj; denied: string | null }[] = [
+      {
+        name: 'an Argo template with no image runs the one in templateDefaults, which is malformed',
+        object: workflow('defaults', { templateDefaults: { container: { image: 'Registry.example.com/Tools:1' } }, templates: [{ name: 'build', container: { args: ['make'] } }] }),
+        denied: 'Workflow e2e-cr/defaults: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] container "main" of template "build" (image "Registry.example.com/Tools:1"): not a valid reference',
+      },
+      {
+        name: 'an Argo podSpecPatch replaces the main container\'s image with a malformed one',
+        object: workflow('patched', { templates: [{ name: 'build', container: { image: 'alpine:3.20' }, podSpecPatch: '{"containers":[{"name":"main","image":"alpine:3.20 "}]}' }] }),
+        denied: 'Workflow e2e-cr/patched: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] container "main" of template "build" (image "alpine:3.20 "): not a valid reference',
+      },
+      {
+        name: 'an Argo workflow whose images are all valid',
+        object: workflow('fine', { templateDefaults: { container: { image: 'alpine:3.20' } }, templates: [{ name: 'build', container: { args: ['make'] } }] }),
+        denied: null,
+      },
+      {
+        name: 'a Tekton TaskRun step with a malformed image',
+        object: { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'compile' }, spec: { taskSpec: { steps: [{ name: 'compile', image: 'golang:1.23' }, { name: 'push', image: 'gcr.io/Kaniko-Project/executor:v1.23.0' }] } } },
+        denied: 'TaskRun e2e-cr/compile: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] step "push" (image "gcr.io/Kaniko-Project/executor:v1.23.0"): not a valid reference',
+      },
+      {
+        name: 'a Tekton PipelineRun task\'s step takes its stepTemplate image, which is malformed',
+        object: {
+          apiVersion: 'tekton.dev/v1',
+          kind: 'PipelineRun',
+          metadata: { name: 'release' },
+          spec: { pipelineSpec: { tasks: [{ name: 'build', taskSpec: { stepTemplate: { image: 'golang:1.23@sha256:abc' }, steps: [{ name: 'test', script: 'go test ./...' }] } }] } },
+        },
+        denied: 'PipelineRun e2e-cr/release: 1 image problem would stop its pods from starting:\n[IMAGE_REFERENCE_INVALID] step "test" of task "build" (image "golang:1.23@sha256:abc")',
+      },
+      {
+        name: 'a Tekton TaskRun whose images are all valid',
+        object: { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'fine' }, spec: { taskSpec: { steps: [{ name: 'compile', image: 'golang:1.23' }] } } },
+        denied: null,
+      },
+    ];
+    for (const c of cases) {
+      const file = await manifest(`case-${c.object['kind']}-${c.object['metadata'].name}`, c.object);
+      const r = await kubectl('-n', 'e2e-cr', 'apply', '-f', file);
+      const what = `${String(c.object['kind']).toLowerCase()}.${String(c.object['apiVersion']).split('/')[0]}/${c.object['metadata'].name}`;
+      if (c.denied === null) {
+        t.equal(r.code, 0, `${c.name}: created (${r.stderr})`);
+        t.equal(r.stdout, `${what} created\n`, `${c.name}: created`);
+        continue;
+      }
+      t.equal(r.code, 1, `${c.name}: refused`);
+      t.equal(r.stdout, '', `${c.name}: nothing created`);
+      t.match(r.stderr, `Error from server (Forbidden): error when creating "${file}": admission webhook "${WEBHOOK}" denied the request: ${c.denied}`, c.name);
+      t.match((await kubectl('-n', 'e2e-cr', 'get', what)).stderr, /not found/, `${c.name}: not in the cluster`);
+    }
   });
 
   await t.test('Pods are still answered as before', async (t) => {
