@@ -162,7 +162,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   }
   const state = cluster?.store ?? new ClusterStore({ available: false });
 
-  const metrics = createMetrics();
+  const metrics = createMetrics(cluster ? { carrierDefaultsKnown: () => ({ tekton: cluster!.tekton.environment().tekton !== undefined }) } : {});
   const logger = pino(
     { level: options.logLevel, base: { service: 'pullguard' } },
     logDestination({ fd: 1, maxBytes: LOG_BUFFER_MAX_BYTES, onDropped: (lines) => metrics.logLinesDropped.inc(lines) }),
