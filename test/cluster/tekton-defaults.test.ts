@@ -153,8 +153,8 @@ t.test('TektonDefaultsWatch: follows the ConfigMap, and says why while it is not
     logs.filter((l) => !l.startsWith('info: synced') && !l.startsWith('warn: list/watch failed')),
     [
       "info: read Tekton's cluster defaults",
-      "warn: Tekton's cluster defaults are not known; runs that rely on them get warnings, not denials (ConfigMap tekton-pipelines/config-defaults cannot be used: default-pod-template is not YAML: Flow sequence must end with a ] at line 1, column 2)",
-      "warn: Tekton's cluster defaults are not known; runs that rely on them get warnings, not denials (ConfigMap tekton-pipelines/config-defaults does not exist (set tekton.namespace to the namespace Tekton Pipelines runs in))",
+      "warn: Tekton's cluster defaults are not known; what relies on them gets warnings, not denials (ConfigMap tekton-pipelines/config-defaults cannot be used: default-pod-template is not YAML: Flow sequence must end with a ] at line 1, column 2)",
+      "warn: Tekton's cluster defaults are not known; what relies on them gets warnings, not denials (ConfigMap tekton-pipelines/config-defaults does not exist (set tekton.namespace to the namespace Tekton Pipelines runs in))",
       "info: read Tekton's cluster defaults",
     ],
     'one log line per change between known and not known (none for a change that keeps them known)',
