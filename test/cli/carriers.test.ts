@@ -269,6 +269,26 @@ t.test('check reads what a carrier takes from the other inputs: the WorkflowTemp
   t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*Tekton's default pod template is not applied/ }]);
 });
 
+t.test('the defaults are read from the namespace tekton.namespace names', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-carriers-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, stringify({ privateRegistries: ['registry.corp.example'], tekton: { namespace: 'openshift-pipelines' } }));
+  const taskRun = { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'r', namespace: 'ci' }, spec: { taskSpec: { steps: [{ name: 'build', image: 'registry.corp.example/team/builder:1' }] } } };
+  const defaults = (namespace: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace }, data: { 'default-service-account': 'pipeline' } });
+  const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pipeline', namespace: 'ci' } };
+  const finding = async (objects: object[]) => {
+    const r = await run(['check', '--offline', '-o', 'json', '-c', config, '-'], objects.map((o) => stringify(o)).join('---\n'));
+    const f = JSON.parse(r.stdout).objects.find((o: { kind: string }) => o.kind === 'TaskRun').findings.find((x: { code: string }) => x.code === 'REGISTRY_AUTH_REQUIRED');
+    return { code: r.code, action: f?.action, message: String(f?.message) };
+  };
+  const there = await finding([taskRun, sa, defaults('openshift-pipelines')]);
+  t.match(there, { code: 1, action: 'deny' }, 'the ConfigMap in openshift-pipelines is read: the run is certain to fail');
+  t.match(there.message, 'ServiceAccount "pipeline"', 'with the default ServiceAccount');
+  const elsewhere = await finding([taskRun, sa, defaults('tekton-pipelines')]);
+  t.match(elsewhere, { code: 0, action: 'warn' }, 'one in tekton-pipelines is not Tekton\'s here');
+  t.match(elsewhere.message, "Not certain: Tekton's cluster defaults (ConfigMap openshift-pipelines/config-defaults");
+});
+
 t.test('check: a Workflow with a workflowTemplateRef runs the WorkflowTemplate among the inputs, nested templateRefs included', async (t) => {
   const wt = (name: string, templates: object[]) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name, namespace: 'ci' }, spec: { entrypoint: 'main', templates } });
   const base = wt('base', [{ name: 'main', steps: [[{ name: 'build', templateRef: { name: 'tools', template: 'kaniko' } }]] }]);

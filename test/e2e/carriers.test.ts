@@ -9,6 +9,12 @@
  * accepted by the API server and harmless — the configuration registers, and Pods and Rollouts are
  * still answered.
  *
+ * `serve` runs as the pullguard ServiceAccount (impersonated), with the RBAC of manifests/ applied:
+ * what it reads, it reads with the permissions it ships with. Tekton's cluster defaults (the
+ * config-defaults ConfigMap, granted by name only) decide a TaskRun that names no ServiceAccount: a
+ * warning while they do not exist, allowed once they name a ServiceAccount with the pull secret, denied
+ * once they name one without.
+ *
  * Needs kubectl, etcd and the kube-apiserver binary (../shared/tools/kube-apiserver/build); skipped
  * when one is missing, unless CI=true.
  */
@@ -53,6 +59,14 @@ function rollout(name: string, image: string): Obj {
       strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
     },
   };
+}
+
+/** The identity `serve` runs as: the ServiceAccount manifests/base creates and binds. */
+const PULLGUARD_SA = 'system:serviceaccount:pullguard:pullguard';
+const RBAC_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
+
+function taskRun(name: string, image: string): Obj {
+  return { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name }, spec: { taskSpec: { steps: [{ name: 'build', image }] } } };
 }
 
 function workflow(name: string, spec: Obj): Obj {
@@ -108,6 +122,11 @@ async function e2e(t: Test): Promise<void> {
   if (!manifestHook) throw new Error('the overlay renders no webhook');
 
   const { kubeconfig } = await startKube(t);
+  // serve's identity: the ServiceAccount of manifests/, impersonated by the admin certificate.
+  const asPullguard = join(work, 'kubeconfig-pullguard');
+  const admin = parseAllDocuments(await readFile(kubeconfig, 'utf8'))[0]!.toJS() as Obj;
+  for (const u of admin['users'] as Obj[]) u['user']['as'] = PULLGUARD_SA;
+  await writeFile(asPullguard, stringify(admin));
   const kubectlEnv: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
   const kubectl = (...args: string[]) => run('kubectl', [`--cache-dir=${join(work, 'kubectl-cache')}`, ...args], { env: kubectlEnv, timeoutMs: 30_000 });
   const manifest = async (name: string, ...objects: Obj[]) => {
@@ -121,6 +140,9 @@ async function e2e(t: Test): Promise<void> {
     const r = await kubectl('apply', '-f', await manifest(`ns-${name}`, ns, sa));
     if (r.code !== 0) throw new Error(`cannot create namespace ${name}: ${r.stderr}`);
   };
+
+  const rbac = await kubectl('apply', '-f', await manifest('rbac', ...docs.filter((d) => RBAC_KINDS.includes(d['kind']))));
+  if (rbac.code !== 0) throw new Error(`cannot apply the RBAC of manifests/: ${rbac.stderr}`);
 
   // --- the CRDs: Argo Rollouts' Rollout and the user's BuildJob -------------------------------------
   // Argo Workflows' Workflow and Tekton's TaskRun and PipelineRun too: their pods are read the way
@@ -149,11 +171,11 @@ async function e2e(t: Test): Promise<void> {
   // No registry checks: this machine has no way out, and the test is about the API server path.
   await writeFile(
     configFile,
-    'registryChecks: false\ncarriers:\n  - kind: BuildJob\n    group: ci.example.com\n    versions: [v1]\n    resource: buildjobs\n    containers:\n      - spec.steps[*]\n',
+    'registryChecks: false\nprivateRegistries: [registry.corp.example]\ncarriers:\n  - kind: BuildJob\n    group: ci.example.com\n    versions: [v1]\n    resource: buildjobs\n    containers:\n      - spec.steps[*]\n',
   );
   serve = spawn(
     process.execPath,
-    ['dist/cli/main.js', 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--kubeconfig', kubeconfig, '--config', configFile, '--metrics-listen', 'off'],
+    ['dist/cli/main.js', 'serve', '--listen', `127.0.0.1:${port}`, '--cert-dir', certDir, '--kubeconfig', asPullguard, '--config', configFile, '--metrics-listen', 'off'],
     { cwd: ROOT, env: { ...process.env, NO_PROXY: '127.0.0.1,localhost' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   serve.stdout!.setEncoding('utf8').on('data', (d: string) => (serveLog += d));
@@ -180,7 +202,7 @@ async function e2e(t: Test): Promise<void> {
 
   await t.test('rules for resources the cluster does not have are accepted and harmless', async (t) => {
     const groups = (hook['rules'] as Obj[]).flatMap((r) => r['apiGroups'] as string[]);
-    t.ok(['tekton.dev', 'ray.io', 'serving.knative.dev', 'kubeflow.org'].every((g) => groups.includes(g)), 'the component names groups this cluster does not serve');
+    t.ok(['ray.io', 'serving.knative.dev', 'kubeflow.org'].every((g) => groups.includes(g)), 'the component names groups this cluster does not serve');
     const served = await kubectl('api-resources', '--api-group=ray.io', '-o', 'name');
     t.equal(served.stdout.trim(), '', 'no ray.io resources on this API server');
     const registered = await kubectl('apply', '-f', await manifest('webhook', vwc));
@@ -290,5 +312,60 @@ async function e2e(t: Test): Promise<void> {
     const r = await kubectl('-n', 'e2e-cr', 'create', '--dry-run=server', '-f', await manifest('pod', pod));
     t.equal(r.code, 0, r.stderr);
     t.equal(r.stdout, 'pod/p created (server dry run)\n');
+  });
+
+  await t.test("a TaskRun that names no ServiceAccount is decided by Tekton's config-defaults in the cluster", async (t) => {
+    const ns = 'e2e-tekton';
+    await namespace(ns);
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'regcred', namespace: ns },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'registry.corp.example': { auth: Buffer.from('ci:pw').toString('base64') } } })).toString('base64') },
+    };
+    const builder = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', namespace: ns }, automountServiceAccountToken: false, imagePullSecrets: [{ name: 'regcred' }] };
+    const bare = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'no-secrets', namespace: ns }, automountServiceAccountToken: false };
+    const setUp = await kubectl('apply', '-f', await manifest('tekton-credentials', secret, builder, bare));
+    t.equal(setUp.code, 0, setUp.stderr);
+    const image = 'registry.corp.example/team/builder:1';
+    const run = await manifest('taskrun', taskRun('build-1', image));
+    const dryRun = () => kubectl('-n', ns, 'create', '--dry-run=server', '-f', run);
+
+    // The pullguard ServiceAccount may read config-defaults by name, and no other ConfigMap.
+    const other = await kubectl('--as', PULLGUARD_SA, '-n', 'kube-system', 'get', 'configmaps');
+    t.match(other.stderr, /Forbidden|forbidden/, 'other ConfigMaps stay unreadable to pullguard');
+
+    // No Tekton namespace, no ConfigMap: what the run gets is not known, so a warning that says why.
+    const unknown = await dryRun();
+    t.equal(unknown.code, 0, unknown.stderr);
+    t.equal(
+      unknown.stderr,
+      `Warning: REGISTRY_AUTH_REQUIRED step "build" (image "${image}"): no credential matches; Tekton's defaults (unread) may add one; add a pull secret for its host\n`,
+      'a warning naming the step, the image, why it is not certain, and the fix',
+    );
+    t.equal(unknown.stdout, 'taskrun.tekton.dev/build-1 created (server dry run)\n');
+
+    // Tekton installed, its defaults naming the ServiceAccount with the pull secret: allowed, no warning.
+    const tektonNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tekton-pipelines' } };
+    const defaults = (sa: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace: 'tekton-pipelines' }, data: { 'default-service-account': sa } });
+    const installed = await kubectl('apply', '-f', await manifest('tekton-defaults', tektonNs, defaults('builder')));
+    t.equal(installed.code, 0, installed.stderr);
+    const allowed = await waitFor('serve to read config-defaults', 20_000, async () => {
+      const r = await dryRun();
+      return r.code === 0 && r.stderr === '' ? r : undefined;
+    });
+    t.equal(allowed.stdout, 'taskrun.tekton.dev/build-1 created (server dry run)\n', 'the default ServiceAccount holds the pull secret: allowed');
+
+    // The defaults changed to a ServiceAccount without one: certain to fail, so denied.
+    const changed = await kubectl('apply', '-f', await manifest('tekton-defaults-2', defaults('no-secrets')));
+    t.equal(changed.code, 0, changed.stderr);
+    const denied = await waitFor('serve to follow the change', 20_000, async () => {
+      const r = await dryRun();
+      return r.code !== 0 ? r : undefined;
+    });
+    t.match(denied.stderr, `admission webhook "${WEBHOOK}" denied the request: TaskRun ${ns}/build-1: 1 image problem would stop its pods from starting:\n[REGISTRY_AUTH_REQUIRED] step "build" (image "${image}"):`);
+    t.match(denied.stderr, 'ServiceAccount "no-secrets"', "names the ServiceAccount Tekton's defaults give the run");
+    t.notMatch(denied.stderr, 'Not certain', 'no longer uncertain');
   });
 }
