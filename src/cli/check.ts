@@ -83,6 +83,10 @@ Pull credentials: Secrets and ServiceAccounts in the checked manifests are used 
 the kubelet would use them (namespace-aware). A referenced Secret is reported missing
 only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig;
 otherwise it is reported as not checked (PULL_SECRET_UNVERIFIED, a warning).
+Controllers' cluster defaults are applied when their ConfigMap is among the inputs:
+Tekton's config-defaults (tekton.namespace) and Argo's workflow controller ConfigMap
+(argo.namespace/argo.configMap: its workflowDefaults). Without it, a credential they
+could add is uncertain: a missing one is a warning, not a denial.
 
 Text output is coloured on a terminal unless NO_COLOR is set; on a terminal, long runs
 show their progress on standard error.
