@@ -11,6 +11,7 @@ import { cloudById } from '../cloud/index.js';
 import { finding } from '../findings/build.js';
 import type { Finding, ImageUse } from '../findings/types.js';
 import type { ImageReference } from '../reference/types.js';
+import type { CredentialsElsewhere } from '../workload/carriers.js';
 
 const q = (s: string): string => JSON.stringify(s);
 
@@ -103,7 +104,7 @@ function suggestedKey(ref: ImageReference): string {
   return ref.domain === 'docker.io' ? 'https://index.docker.io/v1/' : ref.domain;
 }
 
-export function credentialFinding(use: ImageUse, ref: ImageReference, p: CredentialProblem, elsewhere?: string): Finding {
+export function credentialFinding(use: ImageUse, ref: ImageReference, p: CredentialProblem, elsewhere?: CredentialsElsewhere): Finding {
   switch (p.kind) {
     case 'secret-not-found': {
       const others = p.otherNamespaces;
@@ -180,21 +181,27 @@ export function credentialFinding(use: ImageUse, ref: ImageReference, p: Credent
       const extra = cloud ? `, or ${cloud.texts.nodeAccess}` : '';
       const label = cloud ? `${cloud.texts.label} registry` : 'private registry';
       return finding('REGISTRY_AUTH_REQUIRED', use, {
-        // Credentials the controller may add (Tekton's cluster defaults) could serve it: a warning.
-        ...(elsewhere ? { note: `Not certain: ${elsewhere}`, actionHint: 'warn' as const } : {}),
+        // Credentials the controller may add (Tekton's cluster defaults) could serve it: a warning, and
+        // the kubectl line says why it is not certain.
+        ...(elsewhere ? { note: `Not certain: ${elsewhere.text}`, actionHint: 'warn' as const } : {}),
         cause: `${what}, but ${have} and ${nodeText}; the pull fails`,
         fix: `add a kubernetes.io/dockerconfigjson secret with an entry for ${q(suggestedKey(ref))} to imagePullSecrets${extra}`,
-        short: [
-          `${label} needs credentials, none match; add a pull secret with an entry for ${q(suggestedKey(ref))}`,
-          `${label}: no credential matches; add a pull secret entry for ${q(suggestedKey(ref))}`,
-          `${label} needs credentials and none match; add a dockerconfigjson pull secret for its host`,
-        ],
+        short: elsewhere
+          ? [
+              `no credential matches; ${elsewhere.short} may add one; add a pull secret for ${q(suggestedKey(ref))}`,
+              `no credential matches; ${elsewhere.short} may add one; add a pull secret for its host`,
+            ]
+          : [
+              `${label} needs credentials, none match; add a pull secret with an entry for ${q(suggestedKey(ref))}`,
+              `${label}: no credential matches; add a pull secret entry for ${q(suggestedKey(ref))}`,
+              `${label} needs credentials and none match; add a dockerconfigjson pull secret for its host`,
+            ],
       });
     }
   }
 }
 
 /** Every finding of one image's credential problems, in order. */
-export function credentialFindings(image: { readonly use: ImageUse; readonly ref: ImageReference; readonly problems: readonly CredentialProblem[] }, elsewhere?: string): Finding[] {
+export function credentialFindings(image: { readonly use: ImageUse; readonly ref: ImageReference; readonly problems: readonly CredentialProblem[] }, elsewhere?: CredentialsElsewhere): Finding[] {
   return image.problems.map((p) => credentialFinding(image.use, image.ref, p, elsewhere));
 }

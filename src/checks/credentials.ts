@@ -40,9 +40,6 @@ function oncePerProblem(findings: readonly Finding[]): Finding[] {
   });
 }
 
-/** How to make credentials the controller adds from elsewhere known (PodGroup.credentialsElsewhere). */
-export const ELSEWHERE_FIX = 'set them on the object itself, or give pullguard check the objects they come from (docs/carriers.md)';
-
 export function credentialStep(opts: CredentialStepOptions): CredentialStep {
   const now = opts.now ?? Date.now;
   const resolveConfig = {
@@ -76,7 +73,7 @@ export function credentialStep(opts: CredentialStepOptions): CredentialStep {
       if (unread.length > 0) return { images: result.images, findings, unknown: reason };
       // The controller may add credentials pullguard did not read (Tekton's cluster defaults): registry
       // answers that need credentials decide nothing either.
-      if (elsewhere) return { images: result.images, findings, unknown: elsewhere, unknownFix: ELSEWHERE_FIX };
+      if (elsewhere) return { images: result.images, findings, unknown: elsewhere.text, unknownFix: elsewhere.fix };
       return { images: result.images, findings, unknown: null };
     },
   };

@@ -12,7 +12,7 @@ import type { Config, Mode } from '../config/schema.js';
 import type { ImageCredentials } from '../credentials/resolve.js';
 import type { ImageReference } from '../reference/types.js';
 import { compileImagePatterns, decide, type Decision } from '../verdict/policy.js';
-import { carrierFor, type Carrier, type CarrierEnvironment } from '../workload/carriers.js';
+import { carrierFor, type Carrier, type CarrierEnvironment, type CredentialsElsewhere } from '../workload/carriers.js';
 import { extractCarrier, imageFields } from '../workload/extract.js';
 import { checkSyntax } from './syntax.js';
 import { finding } from '../findings/build.js';
@@ -53,7 +53,7 @@ export interface CredentialStep {
     readonly podSpec: Readonly<Record<string, unknown>>;
     readonly images: readonly ValidImage[];
     /** PodGroup.credentialsElsewhere: a missing credential is then undecided (a warning), not a failure. */
-    readonly elsewhere?: string | undefined;
+    readonly elsewhere?: CredentialsElsewhere | undefined;
   }): CredentialResult;
 }
 
@@ -90,9 +90,11 @@ export interface EngineDeps {
   readonly config: Config;
   /**
    * What carriers' controllers take from outside the object, when known (Tekton config-defaults, the
-   * WorkflowTemplates an Argo templateRef names): `pullguard check` builds it from its inputs.
+   * WorkflowTemplates an Argo templateRef names): `pullguard check` builds it from its inputs, `serve`
+   * and `audit` from the cluster. A function: it is read once per object, and changes while the
+   * dependencies stay (a watched ConfigMap).
    */
-  readonly environment?: CarrierEnvironment;
+  readonly environment?: () => CarrierEnvironment;
   readonly credentials?: CredentialStep;
   readonly registry?: RegistryStep;
 }
@@ -158,7 +160,7 @@ export interface EvaluateOptions {
 export async function evaluate(subject: Subject, deps: EngineDeps, deadline: number, opts: EvaluateOptions = {}): Promise<Evaluation> {
   const carrier = subjectCarrier(subject, deps.config);
   if (!carrier) return { carrier: false, ...NOTHING, unread: opts.unread ? imageFields(subject.object).map((f) => f.field) : [] };
-  const workload = extractCarrier(subject.object, carrier, deps.environment);
+  const workload = extractCarrier(subject.object, carrier, deps.environment?.());
   const unread = opts.unread
     ? imageFields(subject.object)
         .map((f) => f.field)

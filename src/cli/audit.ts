@@ -31,6 +31,7 @@ import { progress } from './progress.js';
 import { buildReport, FAIL_ON, objectEntry, reportFails, type FailOn, type Report } from './report.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { deliverReport, knownFailure } from './failures.js';
+import { readTektonDefaults, type TektonEnvironment } from '../cluster/tekton-defaults.js';
 
 export const AUDIT_HELP = `Usage: pullguard audit [options]
 
@@ -186,6 +187,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     }
     let listed = 0;
     let read: ClusterInventory;
+    let tekton: TektonEnvironment;
     const state = new ClusterStore({ available: true });
     try {
       read = await readInventory(client, {
@@ -197,13 +199,16 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
         },
       });
       await loadPullObjects(client, state, { namespace: options.cluster.namespace });
+      tekton = await readTektonDefaults(client, config.tekton.namespace);
     } catch (err) {
       throw new InputError(`cannot read the cluster at ${client.connection.server.origin}: ${(err as Error).message.split('\n')[0]}`);
     }
     if (read.skipped.length > 0) io.stderr.write(`pullguard audit: kinds this cluster does not serve, not audited: ${describeSkipped(read.skipped)}\n`);
     for (const p of read.problems) io.stderr.write(`pullguard audit: skipped ${p}\n`);
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
-    const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry });
+    if (tekton.tektonUnknown && read.served.has('tekton.dev/TaskRun')) io.stderr.write(`pullguard audit: Tekton's cluster defaults are not known (${tekton.tektonUnknown}); runs that rely on them get warnings\n`);
+    const environment = tekton;
+    const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry, environment: () => environment });
     const records = read.inventory.representatives();
     const audited = await auditRecords(records, deps, {
       budgetMs: config.timeouts.defaultBudgetMs,

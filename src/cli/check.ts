@@ -157,6 +157,10 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   };
 }
 
+function constant<T>(value: T): () => T {
+  return () => value;
+}
+
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
@@ -198,7 +202,7 @@ export async function checkObjects(
   const notRead: NotReadEntry[] = [];
   let withoutImages = 0;
   const notes: DocumentNoteEntry[] = [...(opts.input?.notes ?? [])];
-  const environment = deps.environment ?? carrierEnvironment(objects, opts.namespace, notes);
+  const environment = deps.environment ?? constant(carrierEnvironment(objects, opts.namespace, notes, deps.config.tekton.namespace));
   for (const input of objects) {
     const o = input.manifest.object;
     const kind = str(o['kind']);
@@ -270,9 +274,9 @@ export async function checkObjects(
 /**
  * What carriers' controllers would read from other objects, taken from the other inputs: Tekton's
  * config-defaults ConfigMap (tekton-pipelines/config-defaults) and the WorkflowTemplates and
- * ClusterWorkflowTemplates that Argo templateRefs name. Without them the carrier is read alone.
+ * ClusterWorkflowTemplates that Argo templateRefs and workflowTemplateRefs name. Without them the carrier is read alone.
  */
-export function carrierEnvironment(objects: readonly InputObject[], defaultNamespace: string, notes: DocumentNoteEntry[]): CarrierEnvironment {
+export function carrierEnvironment(objects: readonly InputObject[], defaultNamespace: string, notes: DocumentNoteEntry[], tektonNamespace: string = TEKTON_DEFAULTS.namespace): CarrierEnvironment {
   const templates = new Map<string, Record<string, unknown>>();
   let tekton: CarrierEnvironment['tekton'];
   for (const input of objects) {
@@ -283,15 +287,16 @@ export function carrierEnvironment(objects: readonly InputObject[], defaultNames
     const group = groupOf(str(o['apiVersion']));
     if (group === 'argoproj.io' && o['kind'] === 'WorkflowTemplate') templates.set(`WorkflowTemplate/${ns}/${name}`, o);
     if (group === 'argoproj.io' && o['kind'] === 'ClusterWorkflowTemplate') templates.set(`ClusterWorkflowTemplate//${name}`, o);
-    if (group === '' && o['kind'] === 'ConfigMap' && name === TEKTON_DEFAULTS.name && str(meta['namespace']) === TEKTON_DEFAULTS.namespace) {
+    if (group === '' && o['kind'] === 'ConfigMap' && name === TEKTON_DEFAULTS.name && str(meta['namespace']) === tektonNamespace) {
       const read = tektonDefaults(o['data'], (text) => parseYaml(text));
       tekton = read.defaults;
-      const object = `ConfigMap ${TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}`;
+      const object = `ConfigMap ${tektonNamespace}/${TEKTON_DEFAULTS.name}`;
       if (read.problem) notes.push({ file: input.source, object, line: input.manifest.lineOf('data.default-pod-template') ?? input.manifest.line, message: `${read.problem}; Tekton's default pod template is not applied` });
     }
   }
   return {
     ...(tekton ? { tekton } : {}),
+    tektonNamespace,
     workflowTemplate: (kind, namespace, name) => templates.get(kind === 'ClusterWorkflowTemplate' ? `${kind}//${name}` : `${kind}/${namespace || defaultNamespace}/${name}`),
   };
 }

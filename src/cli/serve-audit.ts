@@ -192,7 +192,7 @@ export class ServeAudit {
     const deps = (): EngineDeps => {
       const current = this.opts.config();
       if (depsFor?.config !== current) {
-        depsFor = { config: current, deps: engineDeps(current, { state, registry: checker, lookup, nodePlatforms: () => this.opts.cluster.nodes.platforms() }) };
+        depsFor = { config: current, deps: engineDeps(current, { state, registry: checker, lookup, nodePlatforms: () => this.opts.cluster.nodes.platforms(), environment: () => this.opts.cluster.tekton.environment() }) };
       }
       return depsFor.deps;
     };

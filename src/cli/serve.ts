@@ -60,6 +60,9 @@ Options:
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 
+/** Why `serve` knows nothing of the cluster, in the words the user can act on. */
+const NO_CLUSTER = 'pullguard runs without cluster data (no --kubeconfig, not in a cluster)';
+
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
@@ -150,6 +153,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         connection: await loadClusterConnection(kubeconfig, io.env),
         logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) },
         onChange: (kind, namespace, name) => audit?.clusterChanged(kind, namespace, name),
+        tektonNamespace: initialConfig.tekton.namespace,
       });
     } catch (err) {
       io.stderr.write(`pullguard serve: --kubeconfig ${kubeconfig}: ${(err as Error).message}\n`);
@@ -158,7 +162,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   }
   const state = cluster?.store ?? new ClusterStore({ available: false });
 
-  const metrics = createMetrics();
+  const metrics = createMetrics(cluster ? { carrierDefaultsKnown: () => ({ tekton: cluster!.tekton.environment().tekton !== undefined }) } : {});
   const logger = pino(
     { level: options.logLevel, base: { service: 'pullguard' } },
     logDestination({ fd: 1, maxBytes: LOG_BUFFER_MAX_BYTES, onDropped: (lines) => metrics.logLinesDropped.inc(lines) }),
@@ -187,8 +191,8 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       state,
       registry,
       ...(cluster
-        ? { nodePlatforms: () => cluster.nodes.platforms() }
-        : { unavailableReason: 'pullguard runs without cluster data (no --kubeconfig, not in a cluster)' }),
+        ? { nodePlatforms: () => cluster.nodes.platforms(), environment: () => cluster.tekton.environment() }
+        : { unavailableReason: NO_CLUSTER, environment: () => ({ tektonNamespace: config.tekton.namespace, tektonUnknown: NO_CLUSTER }) }),
     });
   let deps = makeDeps(initialConfig);
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
@@ -225,6 +229,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
           }
         }
         deps = makeDeps(config);
+        cluster?.tekton.setNamespace(config.tekton.namespace);
         currentConfig = config;
         metrics.reloads.inc({ result: 'applied' });
         await audit?.configChanged(config);

@@ -19,6 +19,7 @@ import { RegistryChecker, type RegistryCheckerOptions } from '../registry/checke
 import { createRegistryMetrics, type RegistryMetrics } from '../registry/metrics.js';
 import type { RegistrySettings } from '../registry/client.js';
 import type { Platform, RateLimitState } from '../registry/outcome.js';
+import type { CarrierEnvironment } from '../workload/carriers.js';
 
 /** The parts of the configuration the registry checker is built from (a change rebuilds it). */
 export function registryConfigKey(config: Config): string {
@@ -149,10 +150,13 @@ export function engineDeps(
     readonly nodePlatforms?: () => readonly Platform[];
     /** Why the cluster view may lack Secrets, in the words the user can act on. */
     readonly unavailableReason?: string;
+    /** What carriers' controllers read from the cluster (Tekton's defaults), read once per object. */
+    readonly environment?: () => CarrierEnvironment;
   },
 ): EngineDeps {
   return {
     config,
+    ...(opts.environment ? { environment: opts.environment } : {}),
     credentials: credentialStep({
       state: opts.state,
       config,

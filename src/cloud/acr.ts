@@ -17,21 +17,12 @@
  * `@azure/identity` is imported on first use only.
  */
 import type { TokenCredential } from '@azure/identity';
-import type { Clock } from '../registry/cache.js';
-import type { Credential } from '../registry/outcome.js';
 import type { RegistrySettings } from '../registry/client.js';
 import { parseErrorBody } from '../registry/outcome.js';
-import { CredentialCache, type Fetched } from './cache.js';
+import type { Fetched } from './cache.js';
 import { CloudHttp, type FormPostResult } from './http.js';
-import {
-  CREDENTIAL_FAILURE_TTL_MS,
-  CREDENTIAL_RENEW_MARGIN_MS,
-  CREDENTIAL_REQUEST_TIMEOUT_MS,
-  CloudCredentialError,
-  type CloudCredentialProvider,
-  type CloudDescriptor,
-  type CredentialRequestOptions,
-} from './types.js';
+import { CachingCredentialProvider, lazyModule, type CachingOptions } from './provider.js';
+import { CREDENTIAL_REQUEST_TIMEOUT_MS, CloudCredentialError, type CloudDescriptor } from './types.js';
 
 /** The username that marks an ACR refresh token as the password. */
 export const ACR_REFRESH_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -69,10 +60,7 @@ export function parseAcrHost(domain: string): AcrHost | null {
 
 export type AzureCredentialKind = 'environment' | 'workload-identity' | 'managed-identity';
 
-export interface AcrProviderOptions {
-  readonly clock?: Clock;
-  readonly marginMs?: number;
-  readonly failureTtlMs?: number;
+export interface AcrProviderOptions extends CachingOptions {
   readonly requestTimeoutMs?: number;
   /** Per-registry settings (the registry's extra CA bundle is trusted for the exchange too). */
   readonly settings?: (registry: string) => RegistrySettings;
@@ -89,77 +77,56 @@ export interface AcrProviderOptions {
   readonly userAgent?: string;
 }
 
-export class AcrCredentialProvider implements CloudCredentialProvider {
+/** One Entra ID token request and one `/oauth2/exchange` per refresh token (`requests` counts them). */
+export class AcrCredentialProvider extends CachingCredentialProvider<AcrHost> {
   readonly kind = 'acr' as const;
   readonly #o: AcrProviderOptions;
-  readonly #clock: Clock;
-  readonly #cache: CredentialCache;
   readonly #http: CloudHttp;
-  #credential: Promise<TokenCredential> | null = null;
+  // The default chain, built on first use with @azure/identity loaded then (never at module top level).
+  readonly #chain = lazyModule<TokenCredential>(async () => {
+    const id = await import('@azure/identity');
+    const opts = { ...this.#o.credentialOptions };
+    const chain: TokenCredential[] = [];
+    for (const kind of this.#o.chain ?? ['environment', 'workload-identity', 'managed-identity']) {
+      if (kind === 'environment') chain.push(new id.EnvironmentCredential(opts));
+      else if (kind === 'workload-identity') {
+        // Without the projected token file the credential cannot work (and warns when built).
+        if (process.env['AZURE_FEDERATED_TOKEN_FILE']) chain.push(new id.WorkloadIdentityCredential(opts));
+      } else {
+        const clientId = process.env['AZURE_CLIENT_ID'];
+        chain.push(clientId ? new id.ManagedIdentityCredential({ ...opts, clientId }) : new id.ManagedIdentityCredential(opts));
+      }
+    }
+    return new id.ChainedTokenCredential(...chain);
+  });
 
   constructor(opts: AcrProviderOptions = {}) {
+    super(opts);
     this.#o = opts;
-    this.#clock = opts.clock ?? Date.now;
-    this.#cache = new CredentialCache({
-      clock: this.#clock,
-      marginMs: opts.marginMs ?? CREDENTIAL_RENEW_MARGIN_MS,
-      failureTtlMs: opts.failureTtlMs ?? CREDENTIAL_FAILURE_TTL_MS,
-    });
     this.#http = new CloudHttp(opts.hostOverrides ? { hostOverrides: opts.hostOverrides } : {});
   }
 
-  /** Exchanges started so far (each one Entra ID token request + one `/oauth2/exchange`). */
-  get requests(): number {
-    return this.#cache.fetches;
+  protected parseHost(registry: string): AcrHost | null {
+    return parseAcrHost(registry);
   }
 
-  handles(registry: string): boolean {
-    return parseAcrHost(registry) !== null;
+  protected cacheKey(a: AcrHost): string {
+    return a.host;
   }
 
-  cachedCredential(registry: string): Credential | null {
-    const a = parseAcrHost(registry);
-    return a ? this.#cache.peek(a.host) : null;
+  protected notOurs(registry: string): CloudCredentialError {
+    return new CloudCredentialError('acr', registry, 'invalid', `${registry} is not an Azure Container Registry login server`, 'use an image of the form <name>.azurecr.io/<repository>');
   }
 
-  async credential(registry: string, options: CredentialRequestOptions = {}): Promise<Credential> {
-    const a = parseAcrHost(registry);
-    if (!a)
-      throw new CloudCredentialError('acr', registry, 'invalid', `${registry} is not an Azure Container Registry login server`, 'use an image of the form <name>.azurecr.io/<repository>');
-    return this.#cache.get(
-      a.host,
-      () => this.#fetch(a),
-      options,
-      () => new CloudCredentialError('acr', a.host, 'timeout', `getting an ACR refresh token for ${a.host} did not finish before the check's deadline`, 'retry; if it persists, check pullguard\'s network access to Entra ID and the registry'),
-    );
+  protected timedOut(a: AcrHost): CloudCredentialError {
+    return new CloudCredentialError('acr', a.host, 'timeout', `getting an ACR refresh token for ${a.host} did not finish before the check's deadline`, "retry; if it persists, check pullguard's network access to Entra ID and the registry");
   }
 
   #tokenCredential(): Promise<TokenCredential> {
-    if (this.#o.credential) return Promise.resolve(this.#o.credential);
-    this.#credential ??= (async () => {
-      // Loaded here and only here: never at module top level.
-      const id = await import('@azure/identity');
-      const opts = { ...this.#o.credentialOptions };
-      const chain: TokenCredential[] = [];
-      for (const kind of this.#o.chain ?? ['environment', 'workload-identity', 'managed-identity']) {
-        if (kind === 'environment') chain.push(new id.EnvironmentCredential(opts));
-        else if (kind === 'workload-identity') {
-          // Without the projected token file the credential cannot work (and warns when built).
-          if (process.env['AZURE_FEDERATED_TOKEN_FILE']) chain.push(new id.WorkloadIdentityCredential(opts));
-        } else {
-          const clientId = process.env['AZURE_CLIENT_ID'];
-          chain.push(clientId ? new id.ManagedIdentityCredential({ ...opts, clientId }) : new id.ManagedIdentityCredential(opts));
-        }
-      }
-      return new id.ChainedTokenCredential(...chain);
-    })();
-    this.#credential.catch(() => {
-      this.#credential = null;
-    });
-    return this.#credential;
+    return this.#o.credential ? Promise.resolve(this.#o.credential) : this.#chain();
   }
 
-  async #fetch(a: AcrHost): Promise<Fetched> {
+  protected async fetchCredential(a: AcrHost): Promise<Fetched> {
     const timeout = this.#o.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
     const scope = this.#o.scope?.(a) ?? (a.cloud === 'io' ? ACR_SCOPE : (SOVEREIGN_SCOPES[a.cloud] ?? ACR_SCOPE));
 
@@ -200,11 +167,11 @@ export class AcrCredentialProvider implements CloudCredentialProvider {
     const exp = numberClaim(jwtClaims(refresh), 'exp');
     // `exp` is wall-clock seconds; the cache runs on its own (injectable) clock: keep the lifetime.
     const lifetime = exp !== null ? exp * 1000 - Date.now() : DEFAULT_ACR_REFRESH_TOKEN_LIFETIME_MS;
-    return { credential: { username: ACR_REFRESH_TOKEN_USERNAME, password: refresh }, expiresAt: this.#clock() + lifetime };
+    return { credential: { username: ACR_REFRESH_TOKEN_USERNAME, password: refresh }, expiresAt: this.clock() + lifetime };
   }
 
-  async close(): Promise<void> {
-    this.#cache.clear();
+  override async close(): Promise<void> {
+    await super.close();
     await this.#http.close();
   }
 }

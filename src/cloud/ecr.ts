@@ -12,20 +12,11 @@
  * concurrent requests share one SDK call. The SDK is imported on first use only.
  */
 import type { ECRClient, GetAuthorizationTokenCommandOutput } from '@aws-sdk/client-ecr';
-import type { Clock } from '../registry/cache.js';
 import type { Credential } from '../registry/outcome.js';
 import { ecrTokenExpiry } from '../credentials/ecr.js';
-import { CredentialCache, type Fetched } from './cache.js';
-import {
-  CREDENTIAL_FAILURE_TTL_MS,
-  CREDENTIAL_RENEW_MARGIN_MS,
-  CREDENTIAL_REQUEST_TIMEOUT_MS,
-  CloudCredentialError,
-  type CloudCredentialProvider,
-  type CloudDescriptor,
-  type CloudFailureReason,
-  type CredentialRequestOptions,
-} from './types.js';
+import type { Fetched } from './cache.js';
+import { CachingCredentialProvider, lazyModule, type CachingOptions } from './provider.js';
+import { CREDENTIAL_REQUEST_TIMEOUT_MS, CloudCredentialError, type CloudDescriptor, type CloudFailureReason } from './types.js';
 
 export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b';
 
@@ -73,10 +64,7 @@ export function ecrLocation(h: EcrHost): string {
   return `account ${h.account}, region ${h.region}${h.fips ? ' (FIPS)' : ''}`;
 }
 
-export interface EcrProviderOptions {
-  readonly clock?: Clock;
-  readonly marginMs?: number;
-  readonly failureTtlMs?: number;
+export interface EcrProviderOptions extends CachingOptions {
   readonly requestTimeoutMs?: number;
   /** Extra ECRClient configuration (tests; normally the SDK's defaults and environment decide). */
   readonly clientConfig?: Readonly<Record<string, unknown>>;
@@ -84,61 +72,39 @@ export interface EcrProviderOptions {
 
 type EcrSdk = typeof import('@aws-sdk/client-ecr');
 
-export class EcrCredentialProvider implements CloudCredentialProvider {
+/** One GetAuthorizationToken call per token (`requests` counts them). */
+export class EcrCredentialProvider extends CachingCredentialProvider<EcrHost> {
   readonly kind = 'ecr' as const;
   readonly #o: EcrProviderOptions;
-  readonly #clock: Clock;
-  readonly #cache: CredentialCache;
   readonly #clients = new Map<string, ECRClient>();
-  #sdk: Promise<EcrSdk> | null = null;
+  // Loaded here and only here: never at module top level.
+  readonly #loadSdk = lazyModule<EcrSdk>(() => import('@aws-sdk/client-ecr'));
 
   constructor(opts: EcrProviderOptions = {}) {
+    super(opts);
     this.#o = opts;
-    this.#clock = opts.clock ?? Date.now;
-    this.#cache = new CredentialCache({
-      clock: this.#clock,
-      marginMs: opts.marginMs ?? CREDENTIAL_RENEW_MARGIN_MS,
-      failureTtlMs: opts.failureTtlMs ?? CREDENTIAL_FAILURE_TTL_MS,
-    });
   }
 
-  /** GetAuthorizationToken calls made so far. */
-  get requests(): number {
-    return this.#cache.fetches;
+  protected parseHost(registry: string): EcrHost | null {
+    return parseEcrHost(registry);
   }
 
-  handles(registry: string): boolean {
-    return parseEcrHost(registry) !== null;
+  protected cacheKey(h: EcrHost): string {
+    return `${h.partition}|${h.account}|${h.region}|${h.fips ? 'fips' : ''}`;
   }
 
-  cachedCredential(registry: string): Credential | null {
-    const h = parseEcrHost(registry);
-    return h ? this.#cache.peek(keyOf(h)) : null;
+  protected notOurs(registry: string): CloudCredentialError {
+    return new CloudCredentialError('ecr', registry, 'invalid', `${registry} is not an Amazon ECR registry host`, 'use an image of the form <account>.dkr.ecr.<region>.amazonaws.com/<repository>');
   }
 
-  async credential(registry: string, options: CredentialRequestOptions = {}): Promise<Credential> {
-    const h = parseEcrHost(registry);
-    if (!h)
-      throw new CloudCredentialError('ecr', registry, 'invalid', `${registry} is not an Amazon ECR registry host`, 'use an image of the form <account>.dkr.ecr.<region>.amazonaws.com/<repository>');
-    return this.#cache.get(
-      keyOf(h),
-      () => this.#fetch(h),
-      options,
-      () =>
-        new CloudCredentialError(
-          'ecr',
-          registry,
-          'timeout',
-          `ECR GetAuthorizationToken for ${ecrLocation(h)} did not answer before the check's deadline`,
-          'retry; if it persists, check pullguard\'s network access to the ECR API and STS endpoints',
-        ),
+  protected timedOut(h: EcrHost, registry: string): CloudCredentialError {
+    return new CloudCredentialError(
+      'ecr',
+      registry,
+      'timeout',
+      `ECR GetAuthorizationToken for ${ecrLocation(h)} did not answer before the check's deadline`,
+      'retry; if it persists, check pullguard\'s network access to the ECR API and STS endpoints',
     );
-  }
-
-  #loadSdk(): Promise<EcrSdk> {
-    // Loaded here and only here: never at module top level.
-    this.#sdk ??= import('@aws-sdk/client-ecr');
-    return this.#sdk;
   }
 
   #client(sdk: EcrSdk, h: EcrHost): ECRClient {
@@ -158,12 +124,11 @@ export class EcrCredentialProvider implements CloudCredentialProvider {
     return c;
   }
 
-  async #fetch(h: EcrHost): Promise<Fetched> {
+  protected async fetchCredential(h: EcrHost): Promise<Fetched> {
     let sdk: EcrSdk;
     try {
       sdk = await this.#loadSdk();
     } catch (err) {
-      this.#sdk = null;
       throw new CloudCredentialError('ecr', h.host, 'unavailable', `the AWS SDK could not be loaded (${short(err)})`, 'reinstall pullguard with its dependencies');
     }
     const timeout = this.#o.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
@@ -184,27 +149,23 @@ export class EcrCredentialProvider implements CloudCredentialProvider {
     let expiresAt: number;
     if (data.expiresAt instanceof Date && Number.isFinite(data.expiresAt.getTime())) {
       // expiresAt is wall-clock time; the cache runs on its own (injectable) clock: keep the lifetime.
-      expiresAt = this.#clock() + (data.expiresAt.getTime() - Date.now());
+      expiresAt = this.clock() + (data.expiresAt.getTime() - Date.now());
     } else {
       const embedded = ecrTokenExpiry(credential.password);
-      expiresAt = this.#clock() + (embedded !== null ? embedded * 1000 - Date.now() : DEFAULT_ECR_TOKEN_LIFETIME_MS);
+      expiresAt = this.clock() + (embedded !== null ? embedded * 1000 - Date.now() : DEFAULT_ECR_TOKEN_LIFETIME_MS);
     }
     return { credential, expiresAt };
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const c of this.#clients.values()) c.destroy();
     this.#clients.clear();
-    this.#cache.clear();
+    await super.close();
   }
 }
 
 /** Lifetime assumed when an answer carries no expiry at all (ECR tokens last 12 hours). */
 export const DEFAULT_ECR_TOKEN_LIFETIME_MS = 60 * 60_000;
-
-function keyOf(h: EcrHost): string {
-  return `${h.partition}|${h.account}|${h.region}|${h.fips ? 'fips' : ''}`;
-}
 
 function short(err: unknown): string {
   const e = err as { name?: unknown; message?: unknown };

@@ -19,19 +19,9 @@
  * `google-auth-library` is imported on first use only.
  */
 import type { GoogleAuth } from 'google-auth-library';
-import type { Clock } from '../registry/cache.js';
-import type { Credential } from '../registry/outcome.js';
-import { CredentialCache, type Fetched } from './cache.js';
-import {
-  CREDENTIAL_FAILURE_TTL_MS,
-  CREDENTIAL_RENEW_MARGIN_MS,
-  CREDENTIAL_REQUEST_TIMEOUT_MS,
-  CloudCredentialError,
-  type CloudCredentialProvider,
-  type CloudDescriptor,
-  type CloudFailureReason,
-  type CredentialRequestOptions,
-} from './types.js';
+import type { Fetched } from './cache.js';
+import { CachingCredentialProvider, lazyModule, type CachingOptions } from './provider.js';
+import { CREDENTIAL_REQUEST_TIMEOUT_MS, CloudCredentialError, type CloudDescriptor, type CloudFailureReason } from './types.js';
 
 /** The username that marks the password as an OAuth 2.0 access token (GCR and Artifact Registry). */
 export const GAR_ACCESS_TOKEN_USERNAME = 'oauth2accesstoken';
@@ -72,10 +62,7 @@ export function parseGarHost(domain: string): GarHost | null {
   return null;
 }
 
-export interface GarProviderOptions {
-  readonly clock?: Clock;
-  readonly marginMs?: number;
-  readonly failureTtlMs?: number;
+export interface GarProviderOptions extends CachingOptions {
   readonly requestTimeoutMs?: number;
   /** Options for GoogleAuth (tests, embedding); default: Application Default Credentials with GAR_SCOPE. */
   readonly authOptions?: Readonly<Record<string, unknown>>;
@@ -83,62 +70,37 @@ export interface GarProviderOptions {
 
 type GoogleAuthLib = typeof import('google-auth-library');
 
-/** The one cache key: the token is the identity's, for every host. */
-const KEY = 'gar';
-
-export class GarCredentialProvider implements CloudCredentialProvider {
+/** One access-token fetch per token, for every GAR and GCR host (`requests` counts them). */
+export class GarCredentialProvider extends CachingCredentialProvider<GarHost> {
   readonly kind = 'gar' as const;
   readonly #o: GarProviderOptions;
-  readonly #clock: Clock;
-  readonly #cache: CredentialCache;
-  #lib: Promise<GoogleAuthLib> | null = null;
+  // Loaded here and only here: never at module top level.
+  readonly #loadLib = lazyModule<GoogleAuthLib>(() => import('google-auth-library'));
   #auth: GoogleAuth | null = null;
 
   constructor(opts: GarProviderOptions = {}) {
+    super(opts);
     this.#o = opts;
-    this.#clock = opts.clock ?? Date.now;
-    this.#cache = new CredentialCache({
-      clock: this.#clock,
-      marginMs: opts.marginMs ?? CREDENTIAL_RENEW_MARGIN_MS,
-      failureTtlMs: opts.failureTtlMs ?? CREDENTIAL_FAILURE_TTL_MS,
-    });
   }
 
-  /** Token fetches started so far. */
-  get requests(): number {
-    return this.#cache.fetches;
+  protected parseHost(registry: string): GarHost | null {
+    return parseGarHost(registry);
   }
 
-  handles(registry: string): boolean {
-    return parseGarHost(registry) !== null;
+  /** The one cache key: the token is the identity's, for every host. */
+  protected cacheKey(): string {
+    return 'gar';
   }
 
-  cachedCredential(registry: string): Credential | null {
-    return parseGarHost(registry) ? this.#cache.peek(KEY) : null;
+  protected notOurs(registry: string): CloudCredentialError {
+    return new CloudCredentialError('gar', registry, 'invalid', `${registry} is not a Google Artifact Registry or Container Registry host`, 'use an image of the form <location>-docker.pkg.dev/<project>/<repository>/<image> or gcr.io/<project>/<image>');
   }
 
-  async credential(registry: string, options: CredentialRequestOptions = {}): Promise<Credential> {
-    const g = parseGarHost(registry);
-    if (!g)
-      throw new CloudCredentialError('gar', registry, 'invalid', `${registry} is not a Google Artifact Registry or Container Registry host`, 'use an image of the form <location>-docker.pkg.dev/<project>/<repository>/<image> or gcr.io/<project>/<image>');
-    return this.#cache.get(
-      KEY,
-      () => this.#fetch(g),
-      options,
-      () => new CloudCredentialError('gar', g.host, 'timeout', `getting a Google access token for ${g.host} did not finish before the check's deadline`, "retry; if it persists, check pullguard's access to the metadata server (GKE) or to oauth2.googleapis.com"),
-    );
+  protected timedOut(g: GarHost): CloudCredentialError {
+    return new CloudCredentialError('gar', g.host, 'timeout', `getting a Google access token for ${g.host} did not finish before the check's deadline`, "retry; if it persists, check pullguard's access to the metadata server (GKE) or to oauth2.googleapis.com");
   }
 
-  #loadLib(): Promise<GoogleAuthLib> {
-    // Loaded here and only here: never at module top level.
-    this.#lib ??= import('google-auth-library');
-    this.#lib.catch(() => {
-      this.#lib = null;
-    });
-    return this.#lib;
-  }
-
-  async #fetch(g: GarHost): Promise<Fetched> {
+  protected async fetchCredential(g: GarHost): Promise<Fetched> {
     let lib: GoogleAuthLib;
     try {
       lib = await this.#loadLib();
@@ -176,11 +138,11 @@ export class GarCredentialProvider implements CloudCredentialProvider {
       throw new CloudCredentialError('gar', g.host, 'invalid', 'the Google credential returned no access token', "check pullguard's Google credential configuration (GOOGLE_APPLICATION_CREDENTIALS, or the metadata server)");
     // expiry_date is wall-clock time; the cache runs on its own (injectable) clock: keep the lifetime.
     const lifetime = typeof expiry === 'number' && Number.isFinite(expiry) ? expiry - Date.now() : DEFAULT_GAR_TOKEN_LIFETIME_MS;
-    return { credential: { username: GAR_ACCESS_TOKEN_USERNAME, password: token }, expiresAt: this.#clock() + lifetime };
+    return { credential: { username: GAR_ACCESS_TOKEN_USERNAME, password: token }, expiresAt: this.clock() + lifetime };
   }
 
-  async close(): Promise<void> {
-    this.#cache.clear();
+  override async close(): Promise<void> {
+    await super.close();
     this.#auth = null;
   }
 }

@@ -3,7 +3,9 @@
  * `CloudDescriptor` (./types.ts), listed once in `CLOUDS`. The configuration's `cloud.<id>` switches,
  * the offline "this registry always needs credentials" knowledge, the node credential-provider presets,
  * the providers the wiring creates and the words of the findings all come from this list: a new cloud
- * is a new file and one line here.
+ * is a new file and one line here. Its provider extends CachingCredentialProvider (./provider.ts),
+ * which keeps the token cache and the request skeleton: the file says how hosts parse, what a token is
+ * cached under, how one is fetched, and how failures are phrased.
  *
  * Importing this module loads no cloud SDK: each provider imports its SDK on first use.
  */

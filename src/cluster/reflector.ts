@@ -44,6 +44,8 @@ export interface ReflectorOptions {
   keep?(object: unknown): unknown;
   /** Called after every complete list has been handed over. */
   onSynced?(): void;
+  /** Called with every failed list or watch, before the back-off (what the reflector could not read, and why). */
+  onError?(err: unknown): void;
   readonly logger: ReflectorLogger;
   readonly backoffInitialMs?: number;
 }
@@ -233,6 +235,7 @@ export class Reflector {
 
   private retry(err: unknown, again: () => Promise<void>): void {
     if (this.stopped) return;
+    this.opts.onError?.(err);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
     const statusCode = (err as { statusCode?: number } | null)?.statusCode;

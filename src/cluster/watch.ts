@@ -12,6 +12,9 @@
  * Nodes are watched for their platform labels only (kubernetes.io/os, kubernetes.io/arch): the
  * platforms an image index must provide when a pod does not pin one.
  *
+ * Tekton's cluster defaults (one ConfigMap, src/cluster/tekton-defaults.ts) are watched too, but never
+ * hold up readiness: they are optional, and so is their RBAC (manifests/components/custom-resources).
+ *
  * RBAC needed (manifests/): get, list, watch on secrets, serviceaccounts, namespaces and nodes.
  *
  * The API is reached through src/cluster/client.ts, not @kubernetes/client-node, whose import alone
@@ -22,6 +25,8 @@ import { KubeClient, type KubeClientOptions } from './client.js';
 import type { ClusterConnection } from './kubeconfig.js';
 import { Reflector, type ReflectorLogger } from './reflector.js';
 import { ClusterStore } from './store.js';
+import { TektonDefaultsWatch } from './tekton-defaults.js';
+import { TEKTON_DEFAULTS } from '../workload/tekton.js';
 
 /** The Namespace label that overrides the configured mode for every object in the namespace. */
 export const MODE_LABEL = 'pullguard.io/mode';
@@ -111,6 +116,8 @@ export interface ClusterWatchOptions {
   readonly client?: KubeClientOptions;
   /** Told of every pull Secret and ServiceAccount added, changed or deleted (the audit re-checks their users). */
   readonly onChange?: (kind: 'Secret' | 'ServiceAccount', namespace: string, name: string) => void;
+  /** Where Tekton's config-defaults ConfigMap is read (config `tekton.namespace`; default tekton-pipelines). */
+  readonly tektonNamespace?: string;
 }
 
 function nsNameOf(object: unknown): { namespace: string; name: string } | null {
@@ -122,6 +129,8 @@ export class ClusterWatch {
   readonly store = new ClusterStore({ available: false });
   readonly namespaces: NamespaceModes;
   readonly nodes = new NodePlatforms();
+  /** Tekton's cluster defaults (src/cluster/tekton-defaults.ts): optional, so never part of readiness. */
+  readonly tekton: TektonDefaultsWatch;
   readonly reflectors: readonly Reflector[];
   /** The API client (shared with the audit's watches, Lease and writes). */
   readonly client: KubeClient;
@@ -179,6 +188,12 @@ export class ClusterWatch {
       upsert: (o) => this.nodes.upsert(o),
       remove: (o) => this.nodes.remove(o),
     });
+    this.tekton = new TektonDefaultsWatch({
+      client: this.client,
+      logger: opts.logger,
+      namespace: opts.tektonNamespace ?? TEKTON_DEFAULTS.namespace,
+      ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
+    });
     this.reflectors = [...secretReflectors, serviceAccounts, namespaces, nodes];
     this.storeReflectors = [...secretReflectors, serviceAccounts];
   }
@@ -188,12 +203,14 @@ export class ClusterWatch {
 
   start(): this {
     for (const r of this.reflectors) r.start();
+    this.tekton.start();
     return this;
   }
 
   /** Stops every reflector and closes the API connections. */
   stop(): void {
     for (const r of this.reflectors) r.stop();
+    this.tekton.stop();
     void this.client.close();
   }
 

@@ -52,6 +52,12 @@ export interface Config {
    * a built-in row replaces it.
    */
   readonly carriers: readonly CarrierConfig[];
+  /**
+   * Tekton Pipelines: the namespace it runs in (its SYSTEM_NAMESPACE), where `serve` and `audit` read
+   * its cluster defaults (ConfigMap `config-defaults`: the ServiceAccount and pod template a run that
+   * sets none gets).
+   */
+  readonly tekton: { readonly namespace: string };
   /** The continuous audit inside `serve` (docs/audit.md). */
   readonly audit: {
     /** On by default; it runs only where cluster data is available (--kubeconfig or in a cluster). */
@@ -168,6 +174,15 @@ export const CONFIG_SCHEMA = {
         },
       },
       default: [],
+    },
+    tekton: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // A namespace name is a DNS label (apimachinery ValidateNamespaceName).
+        namespace: { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'tekton-pipelines' },
+      },
+      default: {},
     },
     audit: {
       type: 'object',

@@ -4,7 +4,7 @@
  * competes with admission traffic for the webhook's connections.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionRecord } from '../admission/handle.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_INTERVAL_MS } from './app.js';
 
@@ -19,8 +19,29 @@ export interface WebhookMetrics {
   logLinesDropped: Counter;
 }
 
-export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}): WebhookMetrics {
+export function createMetrics(
+  opts: {
+    readonly defaultMetrics?: boolean;
+    /**
+     * Whether each project's cluster defaults are known (read from the cluster), by project: a Tekton
+     * run that relies on unknown defaults gets a warning instead of an exact answer (docs/carriers.md).
+     */
+    readonly carrierDefaultsKnown?: () => Readonly<Record<string, boolean>>;
+  } = {},
+): WebhookMetrics {
   const registry = new Registry();
+  const known = opts.carrierDefaultsKnown;
+  if (known) {
+    new Gauge({
+      name: 'pullguard_carrier_defaults_known',
+      help: "1 when a project's cluster defaults (Tekton's config-defaults) are read, 0 while they are not (runs relying on them get warnings, not exact answers).",
+      labelNames: ['project'] as const,
+      registers: [registry],
+      collect() {
+        for (const [project, k] of Object.entries(known())) this.set({ project }, k ? 1 : 0);
+      },
+    });
+  }
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'pullguard_' });
   const reviews = new Counter({
     name: 'pullguard_admission_reviews_total',

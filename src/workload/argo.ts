@@ -26,8 +26,10 @@
  *                     the pod spec: a container of the same name gets the patch's image, a new name is
  *                     a new container. `{{…}}` in a patch is substituted first (common.ProcessArgs).
  *
- * What the controller decides at run time from other objects (a `templateRef` to a WorkflowTemplate,
- * the controller's `workflowDefaults`) is not in the object; the references are reported as notes.
+ * What the controller takes from other objects — a `templateRef` to a template of a WorkflowTemplate,
+ * a `workflowTemplateRef` to a whole one — is read when that object is known (argoReferences below:
+ * `pullguard check` with it among its inputs), else reported as a note; the controller's own
+ * `workflowDefaults` (its configuration) are never known here.
  *
  * Pure.
  */
@@ -170,12 +172,14 @@ function readPatch(text: unknown): Patch {
 
 /**
  * The pod of the template at `at` (a `spec.templates[i]`, or an inline template of a step or DAG task
- * under it) of the workflow spec at `specKeys`.
+ * under it) of the workflow spec at `specKeys`; `owner` names the object the template was written in
+ * when that is not this one (`WorkflowTemplate "ci"`, for a workflowTemplateRef).
  */
-export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys): PodReading {
+export function argoTemplatePod(object: Json, specKeys: Keys, at: Keys, owner?: string): PodReading {
   const notes: PodNote[] = [];
   const boundary = boundaryOf(object, specKeys, at, notes);
-  const pod = podOf(obj(valueAt(object, specKeys)), fieldOf(specKeys), obj(valueAt(object, at)), fieldOf(at), boundary, templateName(object, specKeys, at));
+  const named = templateName(object, specKeys, at);
+  const pod = podOf(obj(valueAt(object, specKeys)), fieldOf(specKeys), obj(valueAt(object, at)), fieldOf(at), boundary, owner ? `${named} of ${owner}` : named);
   // Where a template is called from matters only for a template that makes a pod.
   return pod.uses.length > 0 ? { ...pod, notes: [...notes, ...pod.notes] } : pod;
 }
@@ -346,11 +350,19 @@ function boundaryOf(object: Json, specKeys: Keys, at: Keys, notes: PodNote[]): J
   return first.value;
 }
 
-/** Finds a WorkflowTemplate or ClusterWorkflowTemplate among what is known (pullguard check: its inputs). */
-export type WorkflowTemplateLookup = (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', name: string) => Json | undefined;
+type TemplateKind = 'WorkflowTemplate' | 'ClusterWorkflowTemplate';
 
-/** Templates a referenced template runs, followed this deep at most (Argo itself stops at 100 levels of recursion). */
-export const MAX_REFERENCE_DEPTH = 10;
+/** Finds a WorkflowTemplate or ClusterWorkflowTemplate among what is known (pullguard check: its inputs). */
+export type WorkflowTemplateLookup = (kind: TemplateKind, name: string) => Json | undefined;
+
+/**
+ * How many templates deep a chain of calls is followed below a reference (steps and DAG tasks calling
+ * templates, templateRefs into further objects): Argo's own limit on nested templates
+ * (v3.7.18 workflow/controller/controller.go:74 maxAllowedStackDepth = 100; operator.go:2030 executeTemplate
+ * fails the node with ErrMaxDepthExceeded, "Maximum recursion depth exceeded", beyond it). A cycle — a recursive template, which Argo
+ * allows — is followed once: going round again finds no other pod.
+ */
+export const MAX_TEMPLATE_DEPTH = 100;
 
 /** What the references of a workflow give: pods of the referenced templates that could be read, and notes. */
 export interface ArgoReferences {
@@ -358,81 +370,350 @@ export interface ArgoReferences {
   readonly notes: readonly PodNote[];
 }
 
+const kindOf = (r: Json): TemplateKind => (r['clusterScope'] === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate');
+const ownerName = (kind: TemplateKind, name: string): string => `${kind} ${JSON.stringify(name)}`;
+
 /**
  * Steps and DAG tasks that run a template of another object (`templateRef`), and a workflow that takes
- * its whole spec from one (`workflowTemplateRef`): the controller reads that object when it runs
- * (workflow/templateresolution). When `lookup` finds it (pullguard check, with the WorkflowTemplate
- * among its inputs), the template is read as this workflow runs it: this workflow's templateDefaults,
- * ServiceAccount, pull secrets, nodes and podSpecPatch (execWf), the calling template as its boundary;
- * a steps/DAG template there runs that object's own templates (its template scope). Its images are
- * reported at the reference's line. Otherwise each reference gets a note.
+ * its spec from one (`workflowTemplateRef`): the controller reads that object when it runs
+ * (workflow/templateresolution/context.go). When `lookup` finds it (pullguard check, with the
+ * WorkflowTemplate among its inputs), its templates are read as this workflow runs them; otherwise
+ * each reference gets a note.
+ *
+ * workflowTemplateRef (v3.7.18 workflow/controller/operator.go:4204 setExecWorkflow → :4315
+ * setStoredWfSpec → workflow/util/merge.go:275 JoinWorkflowSpec): the workflow that runs (execWf) is
+ * this workflow's spec merged over the template's (merge.go:193 MergeTo: a strategic merge, this
+ * workflow's fields win; templateDefaults, arguments, serviceAccountName, imagePullSecrets,
+ * nodeSelector, affinity, podSpecPatch all come through it), and the pod takes execWf's fields
+ * (workflowpod.go:92 podSpecPatch, :214 imagePullSecrets). A workflow with both `workflowTemplateRef`
+ * and templates of its own is refused by Argo (workflow/validate/validate.go:362
+ * ValidateWorkflowTemplateRefFields) and so not merged. The
+ * controller's `workflowDefaults` (the third layer of JoinWorkflowSpec) are not known here. Under
+ * `templateReferencing: Strict`/`Secure` the controller refuses a workflow that overrides these fields
+ * (ValidateUserOverrides), so where it runs at all, the merge below is what runs.
+ *
+ * templateRef: the template runs as part of this workflow (execWf: this workflow's templateDefaults,
+ * ServiceAccount, pull secrets, nodes and podSpecPatch), with the calling template as its boundary; a
+ * steps/DAG template there calls the templates of its own object (its template scope,
+ * context.go WithTemplateHolder), and its own templateRefs lead further, MAX_TEMPLATE_DEPTH deep.
+ *
+ * Images found in another object are reported at the reference's line in this one.
  */
 export function argoReferences(object: Json, specKeys: Keys, lookup?: WorkflowTemplateLookup): ArgoReferences {
+  const spec = obj(valueAt(object, specKeys));
+  const wtr = spec['workflowTemplateRef'];
+  if (!isObject(wtr) || typeof wtr['name'] !== 'string') return referencesIn(object, specKeys, lookup);
+  const field = `${fieldOf(specKeys)}.workflowTemplateRef`;
+  const kind = kindOf(wtr);
+  const target = ownerName(kind, wtr['name']);
+  const other = lookup?.(kind, wtr['name']);
+  const ownTemplates = Array.isArray(spec['templates']) && spec['templates'].length > 0;
+  if (other && !ownTemplates) return fromWorkflowTemplate(object, specKeys, obj(other['spec']), target, field, lookup);
+  const own = referencesIn(object, specKeys, lookup);
+  const message = other
+    ? `this workflow has templates of its own and a workflowTemplateRef to ${target}: Argo refuses it ("Templates is invalid field in spec if workflow referred WorkflowTemplate reference"), so it runs no pod; its own templates are checked as written, ${target} is not merged in`
+    : `this workflow runs the templates of ${target} (workflowTemplateRef), which are not read here: their images are checked where that ${kind} itself is checked or applied`;
+  return { pods: own.pods, notes: [{ field, message }, ...own.notes] };
+}
+
+/** A workflow spec that is `spec` merged over `base`, and where each of its fields was written. */
+interface Joined {
+  readonly spec: Json;
+  /** The field of `spec` (relative, `templateDefaults.container.image`) as written in the workflow, or null when it comes from the template. */
+  ownField(rel: string): string | null;
+}
+
+/**
+ * Lists a strategic merge merges by key instead of replacing, by schema path (`[]` for a list item):
+ * the patchMergeKey tags of pkg/apis/workflow/v1alpha1 WorkflowSpec, Template, Inputs/Outputs/Arguments
+ * and DAGTemplate, and of core/v1 Container for the container-like entries of a template.
+ */
+const MERGE_KEYS: ReadonlyMap<string, string> = (() => {
+  const template: Record<string, string> = { volumes: 'name', initContainers: 'name', sidecars: 'name', tolerations: 'key', hostAliases: 'ip', 'inputs.parameters': 'name', 'inputs.artifacts': 'name', 'outputs.parameters': 'name', 'outputs.artifacts': 'name', 'dag.tasks': 'name' };
+  const container: Record<string, string> = { env: 'name', ports: 'containerPort', volumeMounts: 'mountPath', volumeDevices: 'devicePath' };
+  const keys: [string, string][] = [
+    ['templates', 'name'],
+    ['volumes', 'name'],
+    ['tolerations', 'key'],
+    ['imagePullSecrets', 'name'],
+    ['hostAliases', 'ip'],
+    ['arguments.parameters', 'name'],
+    ['arguments.artifacts', 'name'],
+  ];
+  for (const t of ['templateDefaults', 'templates[]']) {
+    for (const [k, v] of Object.entries(template)) keys.push([`${t}.${k}`, v]);
+    for (const c of ['container', 'script', 'initContainers[]', 'sidecars[]']) for (const [k, v] of Object.entries(container)) keys.push([`${t}.${c}.${k}`, v]);
+  }
+  return new Map(keys);
+})();
+
+const sub = (at: string, k: string): string => (at === '' ? k : `${at}.${k}`);
+
+/**
+ * JoinWorkflowSpec(wfSpec, wftSpec): MergeTo marshals both with Go's encoding/json — a field left
+ * empty (`omitempty`: "", null, [], {}) is absent, so the template's stays — and applies the
+ * workflow's as a strategic merge patch over the template's (strategicpatch.StrategicMergePatch):
+ * maps merge key by key, lists with a merge key merge item by item, other lists and scalars are the
+ * workflow's. `origin` records, for every node taken whole from one side, the workflow's field or null.
+ */
+function joinWorkflowSpec(wfSpec: Json, wtSpec: Json): Joined {
+  const origin = new Map<string, string | null>();
+  const join = (base: unknown, patch: unknown, at: string, schema: string, patchAt: string): unknown => {
+    if (!isSet(patch)) {
+      origin.set(at, null);
+      return base;
+    }
+    if (!isSet(base)) {
+      origin.set(at, patchAt);
+      return patch;
+    }
+    // MergeTo takes the workflow's hooks out of the merge: a hook of the template is kept only where
+    // the workflow has none of that name; a hook is never merged field by field.
+    if (schema.startsWith('hooks.') && !schema.slice(6).includes('.')) {
+      origin.set(at, patchAt);
+      return patch;
+    }
+    if (isObject(base) && isObject(patch)) {
+      const out: Json = {};
+      for (const k of new Set([...Object.keys(base), ...Object.keys(patch)])) {
+        const v = join(base[k], patch[k], sub(at, k), sub(schema, k), sub(patchAt, k));
+        if (v !== undefined) out[k] = v;
+      }
+      return out;
+    }
+    const key = MERGE_KEYS.get(schema);
+    if (key && Array.isArray(base) && Array.isArray(patch)) {
+      const out: unknown[] = [];
+      const used = new Set<number>();
+      for (const b of base) {
+        const j = isObject(b) && b[key] !== undefined ? patch.findIndex((p) => isObject(p) && p[key] === b[key]) : -1;
+        if (j >= 0) {
+          used.add(j);
+          out.push(join(b, patch[j], `${at}[${out.length}]`, `${schema}[]`, `${patchAt}[${j}]`));
+        } else {
+          origin.set(`${at}[${out.length}]`, null);
+          out.push(b);
+        }
+      }
+      patch.forEach((p, j) => {
+        if (used.has(j)) return;
+        origin.set(`${at}[${out.length}]`, `${patchAt}[${j}]`);
+        out.push(p);
+      });
+      return out;
+    }
+    origin.set(at, patchAt);
+    return patch;
+  };
+  const spec = obj(join(wtSpec, wfSpec, '', '', ''));
+  return {
+    spec,
+    ownField(rel) {
+      for (let f = rel; ; ) {
+        if (origin.has(f)) {
+          const o = origin.get(f);
+          return o === null || o === undefined ? null : o + rel.slice(f.length);
+        }
+        const cut = Math.max(f.lastIndexOf('.'), f.lastIndexOf('['));
+        if (cut <= 0) return null;
+        f = f.slice(0, cut);
+      }
+    },
+  };
+}
+
+/** `object` with `value` at `keys` (a copy along the path; the rest is shared). */
+function withValueAt(object: Json, keys: Keys, value: Json): Json {
+  if (keys.length === 0) return value;
+  const [k, ...rest] = keys as [string, ...(string | number)[]];
+  return { ...object, [k]: withValueAt(obj(object[k]), rest, value) };
+}
+
+/** The pods of a workflow whose spec comes from a WorkflowTemplate (`otherSpec`, named `owner`) it names at `refField`. */
+function fromWorkflowTemplate(object: Json, specKeys: Keys, otherSpec: Json, owner: string, refField: string, lookup?: WorkflowTemplateLookup): ArgoReferences {
+  const specField = fieldOf(specKeys);
+  const joined = joinWorkflowSpec(obj(valueAt(object, specKeys)), otherSpec);
+  const exec = withValueAt(object, specKeys, joined.spec);
+  // A field of the merged spec is reported where this workflow wrote it, else at the reference.
+  const relocate = (f: string): string => {
+    if (!f.startsWith(`${specField}.`)) return refField;
+    const own = joined.ownField(f.slice(specField.length + 1));
+    return own === null ? refField : `${specField}.${own}`;
+  };
+  const relocated = (r: PodReading): PodReading => ({
+    ...r,
+    uses: r.uses.map((u) => ({ ...u, field: relocate(u.field) })),
+    replaced: r.replaced.map(relocate),
+    notes: r.notes.map((n) => ({ ...n, field: relocate(n.field) })),
+  });
+  const pods: { field: string; reading: PodReading }[] = [];
+  const notes: PodNote[] = [];
+  // The templates, then the inline templates of steps, then of DAG tasks: the carrier table's order.
+  const templates = Array.isArray(joined.spec['templates']) ? (joined.spec['templates'] as unknown[]).map(obj) : [];
+  const sites: Keys[] = templates.map((_, i) => [...specKeys, 'templates', i]);
+  templates.forEach((tm, i) => {
+    if (!Array.isArray(tm['steps'])) return;
+    (tm['steps'] as unknown[]).forEach((g, a) => {
+      if (Array.isArray(g)) g.forEach((s, b) => isObject(obj(s)['inline']) && sites.push([...specKeys, 'templates', i, 'steps', a, b, 'inline']));
+    });
+  });
+  templates.forEach((tm, i) => {
+    const tasks = obj(tm['dag'])['tasks'];
+    if (Array.isArray(tasks)) tasks.forEach((s, a) => isObject(obj(s)['inline']) && sites.push([...specKeys, 'templates', i, 'dag', 'tasks', a, 'inline']));
+  });
+  for (const site of sites) {
+    const r = relocated(argoTemplatePod(exec, specKeys, site, owner));
+    if (r.uses.length > 0) pods.push({ field: refField, reading: r });
+    else notes.push(...r.notes);
+  }
+  const refs = referencesIn(exec, specKeys, lookup, owner);
+  for (const p of refs.pods) pods.push({ field: relocate(p.field), reading: relocated(p.reading) });
+  notes.push(...refs.notes.map((n) => ({ ...n, field: relocate(n.field) })));
+  return { pods, notes };
+}
+
+/** Something that runs a template: where it is written, what it names (template, templateRef, inline), and how messages name it. */
+interface Call {
+  readonly keys: Keys;
+  readonly value: Json;
+  readonly label: string;
+}
+
+/** The lifecycle hooks of a workflow, step or task (LifecycleHooks: a map of LifecycleHook, each a template or templateRef). */
+function hooksOf(holder: Json, at: Keys, of: string): Call[] {
+  const hooks = holder['hooks'];
+  if (!isObject(hooks)) return [];
+  return Object.entries(hooks).map(([name, h]) => ({ keys: [...at, 'hooks', name], value: obj(h), label: `hook ${JSON.stringify(name)} of ${of}` }));
+}
+
+/**
+ * What a steps/dag template runs: each step or DAG task (WorkflowStep, DAGTask), its lifecycle hooks
+ * (`hooks`) and its exit handler (`onExit`, a template of the same scope); workflow_types.go.
+ */
+function callsOf(tmpl: Json, at: Keys): Call[] {
+  const units: { keys: Keys; value: Json; noun: string }[] = [];
+  if (Array.isArray(tmpl['steps'])) {
+    (tmpl['steps'] as unknown[]).forEach((g, a) => {
+      if (Array.isArray(g)) g.forEach((s, b) => units.push({ keys: [...at, 'steps', a, b], value: obj(s), noun: 'step' }));
+    });
+  }
+  const tasks = obj(tmpl['dag'])['tasks'];
+  if (Array.isArray(tasks)) tasks.forEach((s, a) => units.push({ keys: [...at, 'dag', 'tasks', a], value: obj(s), noun: 'task' }));
+  const calls: Call[] = [];
+  for (const u of units) {
+    const label = typeof u.value['name'] === 'string' ? `${u.noun} ${JSON.stringify(u.value['name'])}` : u.noun;
+    calls.push({ keys: u.keys, value: u.value, label });
+    calls.push(...hooksOf(u.value, u.keys, label));
+    if (typeof u.value['onExit'] === 'string' && u.value['onExit'] !== '') calls.push({ keys: [...u.keys, 'onExit'], value: { template: u.value['onExit'] }, label: `exit handler of ${label}` });
+  }
+  return calls;
+}
+
+/** The templateRefs of the templates of the workflow spec at `specKeys` (written in `owner`, when not this object). */
+function referencesIn(object: Json, specKeys: Keys, lookup: WorkflowTemplateLookup | undefined, owner?: string): ArgoReferences {
   const spec = obj(valueAt(object, specKeys));
   const specField = fieldOf(specKeys);
   const notes: PodNote[] = [];
   const pods: { field: string; reading: PodReading }[] = [];
-  const kindOf = (r: Json): 'WorkflowTemplate' | 'ClusterWorkflowTemplate' => (r['clusterScope'] === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate');
-  const wtr = spec['workflowTemplateRef'];
-  if (isObject(wtr) && typeof wtr['name'] === 'string') {
-    const field = `${specField}.workflowTemplateRef`;
-    notes.push({ field, message: `this workflow runs the templates of ${kindOf(wtr)} ${JSON.stringify(wtr['name'])} (workflowTemplateRef), which are not read here: their images are checked where that ${kindOf(wtr)} itself is checked or applied` });
-  }
   const templates = Array.isArray(spec['templates']) ? (spec['templates'] as unknown[]) : [];
+  // The workflow's own hooks run at the top (no boundary); each template's calls run below it.
+  const callers: { calls: Call[]; tm: Json; who: (c: Call) => string }[] = [{ calls: hooksOf(spec, specKeys, owner ?? 'the workflow'), tm: {}, who: (c) => c.label }];
   templates.forEach((t, i) => {
     const tm = obj(t);
-    const calls: { keys: Keys; value: unknown; noun: string }[] = [];
-    if (Array.isArray(tm['steps'])) {
-      (tm['steps'] as unknown[]).forEach((g, a) => {
-        if (Array.isArray(g)) g.forEach((s, b) => calls.push({ keys: [...specKeys, 'templates', i, 'steps', a, b], value: s, noun: 'step' }));
-      });
-    }
-    const tasks = obj(tm['dag'])['tasks'];
-    if (Array.isArray(tasks)) tasks.forEach((s, a) => calls.push({ keys: [...specKeys, 'templates', i, 'dag', 'tasks', a], value: s, noun: 'task' }));
-    for (const c of calls) {
-      const r = obj(c.value)['templateRef'];
+    callers.push({ calls: callsOf(tm, [...specKeys, 'templates', i]), tm, who: (c) => (owner ? `${c.label} of template ${JSON.stringify(tm['name'] ?? '')} of ${owner}` : c.label) });
+  });
+  for (const caller of callers) {
+    const tm = caller.tm;
+    for (const c of caller.calls) {
+      const r = c.value['templateRef'];
       if (!isObject(r) || typeof r['name'] !== 'string') continue;
       const field = `${fieldOf(c.keys)}.templateRef`;
-      const who = typeof obj(c.value)['name'] === 'string' ? `${c.noun} ${JSON.stringify(obj(c.value)['name'])}` : c.noun;
+      const who = caller.who(c);
       const kind = kindOf(r);
-      const target = `template ${JSON.stringify(r['template'] ?? '')} of ${kind} ${JSON.stringify(r['name'])}`;
+      const target = ownerName(kind, r['name']);
+      const runs = `${who} runs template ${JSON.stringify(r['template'] ?? '')} of ${target} (templateRef)`;
       const other = lookup?.(kind, r['name']);
       if (!other) {
-        notes.push({ field, message: `${who} runs ${target} (templateRef), which is not read here: its images are checked where that ${kind} itself is checked or applied` });
+        notes.push({ field, message: `${runs}, which is not read here: its images are checked where that ${kind} itself is checked or applied` });
         continue;
       }
-      const boundary = { nodeSelector: tm['nodeSelector'], affinity: tm['affinity'] };
-      const found = followReference(spec, specField, obj(other['spec']), r['template'], boundary, field, `${kind} ${JSON.stringify(r['name'])}`, 0, new Set());
-      pods.push(...found.pods);
-      if (found.missing) notes.push({ field, message: `${who} runs ${target} (templateRef), but that ${kind} has no template ${JSON.stringify(r['template'] ?? '')}: Argo fails the step` });
+      const chase: Chase = { exec: spec, execField: specField, lookup, field, seen: new Set(), pods, notes };
+      if (!follow(chase, obj(other['spec']), target, r['template'], { nodeSelector: tm['nodeSelector'], affinity: tm['affinity'] }, 1)) {
+        notes.push({ field, message: `${runs}, but that ${kind} has no template ${JSON.stringify(r['template'] ?? '')}: Argo fails the step` });
+      }
     }
-  });
+  }
   return { pods, notes };
 }
 
-/** The pods template `name` of another object's spec runs when this workflow (`spec`) calls it. */
-function followReference(spec: Json, specField: string, other: Json, name: unknown, boundary: Json, field: string, owner: string, depth: number, seen: Set<string>): { pods: { field: string; reading: PodReading }[]; missing: boolean } {
-  const templates = Array.isArray(other['templates']) ? (other['templates'] as unknown[]).map(obj) : [];
-  const tmpl = templates.find((t) => t['name'] === name);
-  if (!tmpl || typeof name !== 'string') return { pods: [], missing: true };
-  if (seen.has(name) || depth > MAX_REFERENCE_DEPTH) return { pods: [], missing: false };
-  seen.add(name);
-  const pods: { field: string; reading: PodReading }[] = [];
+/** One reference being followed: the workflow that runs it (execWf) and where in it the reference is written. */
+interface Chase {
+  readonly exec: Json;
+  readonly execField: string;
+  readonly lookup: WorkflowTemplateLookup | undefined;
+  /** The reference in the checked object: everything found below it is reported there. */
+  readonly field: string;
+  /** `owner/template` already followed (a recursive template runs no other pod the second time). */
+  readonly seen: Set<string>;
+  readonly pods: { field: string; reading: PodReading }[];
+  readonly notes: PodNote[];
+}
+
+/**
+ * Runs template `name` of `base` (the spec of the object named `owner`) from a caller whose nodes are
+ * `boundary`, `depth` templates below the reference. False when `base` has no such template.
+ */
+function follow(c: Chase, base: Json, owner: string, name: unknown, boundary: Json, depth: number): boolean {
+  const templates = Array.isArray(base['templates']) ? (base['templates'] as unknown[]).map(obj) : [];
+  const tmpl = typeof name === 'string' ? templates.find((t) => t['name'] === name) : undefined;
+  if (!tmpl || typeof name !== 'string') return false;
+  const key = `${owner}/${name}`;
+  if (c.seen.has(key)) return true;
+  c.seen.add(key);
+  const here = `template ${JSON.stringify(name)} of ${owner}`;
+  if (depth > MAX_TEMPLATE_DEPTH) {
+    c.notes.push({ field: c.field, message: `${here} is more than ${MAX_TEMPLATE_DEPTH} templates below this reference: Argo fails the workflow there ("Maximum recursion depth exceeded"), and it is not read` });
+    return true;
+  }
   const type = templateType(tmpl);
   if (type === 'container' || type === 'script' || type === 'containerSet') {
-    const pod = podOf(spec, specField, tmpl, field, boundary, `template ${JSON.stringify(name)} of ${owner}`);
-    // Its fields are in the other object: the reference is where this workflow says it.
-    const own = (f: string): boolean => f.startsWith(`${specField}.templateDefaults.`) || f === `${specField}.podSpecPatch`;
-    const at = (f: string): string => (own(f) ? f : field);
-    pods.push({ field, reading: { ...pod, uses: pod.uses.map((u) => ({ ...u, field: at(u.field) })), replaced: [], notes: pod.notes.map((n) => ({ ...n, field: at(n.field) })) } });
-    return { pods, missing: false };
+    c.pods.push({ field: c.field, reading: podAt(c, tmpl, boundary, here) });
+    return true;
   }
-  // A steps or DAG template runs the templates of its own object (its template scope), with itself as
-  // their boundary. (Inline templates and further templateRefs there are not followed.)
-  const calls = [...(Array.isArray(tmpl['steps']) ? (tmpl['steps'] as unknown[]).flatMap((g) => (Array.isArray(g) ? g : [])) : []), ...(Array.isArray(obj(tmpl['dag'])['tasks']) ? (obj(tmpl['dag'])['tasks'] as unknown[]) : [])];
-  for (const c of calls.map(obj)) {
-    if (typeof c['template'] !== 'string' || isSet(c['templateRef'])) continue;
-    pods.push(...followReference(spec, specField, other, c['template'], { nodeSelector: tmpl['nodeSelector'], affinity: tmpl['affinity'] }, field, owner, depth + 1, seen).pods);
+  // A steps or DAG template calls the templates of its own object (its template scope), with itself
+  // as their boundary; its templateRefs lead to further objects.
+  const scope = { nodeSelector: tmpl['nodeSelector'], affinity: tmpl['affinity'] };
+  for (const call of callsOf(tmpl, [])) {
+    const who = `${call.label} of ${here}`;
+    const inline = call.value['inline'];
+    if (isObject(inline)) {
+      const t = templateType(inline);
+      if (t === 'container' || t === 'script' || t === 'containerSet') c.pods.push({ field: c.field, reading: podAt(c, inline, scope, `${call.label} of ${owner}`) });
+      continue;
+    }
+    const r = call.value['templateRef'];
+    if (isObject(r) && typeof r['name'] === 'string') {
+      const kind = kindOf(r);
+      const target = ownerName(kind, r['name']);
+      const runs = `${who} runs template ${JSON.stringify(r['template'] ?? '')} of ${target} (templateRef)`;
+      const other = c.lookup?.(kind, r['name']);
+      if (!other) c.notes.push({ field: c.field, message: `${runs}, which is not read here: its images are checked where that ${kind} itself is checked or applied` });
+      else if (!follow(c, obj(other['spec']), target, r['template'], scope, depth + 1)) c.notes.push({ field: c.field, message: `${runs}, but that ${kind} has no template ${JSON.stringify(r['template'] ?? '')}: Argo fails the step` });
+      continue;
+    }
+    const local = call.value['template'];
+    if (typeof local === 'string' && !follow(c, base, owner, local, scope, depth + 1)) {
+      c.notes.push({ field: c.field, message: `${who} runs template ${JSON.stringify(local)}, which ${owner} does not have: Argo fails the step` });
+    }
   }
-  return { pods, missing: false };
+  return true;
+}
+
+/** The pod of a template of another object, run by the workflow of `c`, with its fields at the reference. */
+function podAt(c: Chase, tmpl: Json, boundary: Json, within: string): PodReading {
+  const pod = podOf(c.exec, c.execField, tmpl, c.field, boundary, within);
+  // The workflow's own templateDefaults and podSpecPatch keep their lines; the rest is in the other object.
+  const own = (f: string): boolean => f.startsWith(`${c.execField}.templateDefaults.`) || f === `${c.execField}.podSpecPatch`;
+  const at = (f: string): string => (own(f) ? f : c.field);
+  return { ...pod, uses: pod.uses.map((u) => ({ ...u, field: at(u.field) })), replaced: pod.replaced.filter(own), notes: pod.notes.map((n) => ({ ...n, field: at(n.field) })) };
 }

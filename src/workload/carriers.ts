@@ -33,7 +33,7 @@ import { path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
 
-export type { CarrierEnvironment, ElsewhereReading, PodNote, PodReading } from './reading.js';
+export type { CarrierEnvironment, CredentialsElsewhere, ElsewhereReading, PodNote, PodReading } from './reading.js';
 
 type Json = Record<string, unknown>;
 

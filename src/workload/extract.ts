@@ -20,7 +20,7 @@
  * checks its type and reports what it found instead of throwing.
  */
 import type { ImageUse } from '../findings/types.js';
-import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier, type CarrierEnvironment, type PodNote } from './carriers.js';
+import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier, type CarrierEnvironment, type CredentialsElsewhere, type PodNote } from './carriers.js';
 import { resolve, type PathProblem, type PathStep } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -165,7 +165,7 @@ export interface PodGroup {
   readonly podSpec: Json;
   readonly uses: readonly ImageUse[];
   /** PodReading.credentialsElsewhere: credentials the controller may add from objects not read. */
-  readonly credentialsElsewhere?: string;
+  readonly credentialsElsewhere?: CredentialsElsewhere;
 }
 
 export interface CarrierWorkload {
@@ -292,6 +292,7 @@ export function extractCarrier(object: unknown, carrier: Carrier, env: CarrierEn
     notes.push(...e.notes);
     for (const p of e.pods) {
       notes.push(...p.reading.notes);
+      replaced.push(...p.reading.replaced);
       if (p.reading.uses.length > 0) pods.push({ field: p.field, podSpec: p.reading.podSpec, uses: keep([...p.reading.uses]) });
     }
   }

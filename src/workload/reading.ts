@@ -23,16 +23,33 @@ export interface PodReading {
   readonly notes: readonly PodNote[];
   /**
    * Where the project's controller may add the pod's ServiceAccount or pull secrets from objects
-   * pullguard did not read (Tekton's cluster defaults), said as a clause; absent when nothing can be
-   * added. A missing credential is then undecided, not a certain failure (src/checks/engine.ts).
+   * pullguard did not read (Tekton's cluster defaults); absent when nothing can be added. A missing
+   * credential is then undecided, not a certain failure (src/checks/engine.ts).
    */
-  readonly credentialsElsewhere?: string;
+  readonly credentialsElsewhere?: CredentialsElsewhere;
+}
+
+/** Credentials a controller may add from objects pullguard did not read, as findings phrase it. */
+export interface CredentialsElsewhere {
+  /** A clause: `Tekton's cluster defaults (ConfigMap …) may set the run's ServiceAccount and pull secrets, and were not read: <why>`. */
+  readonly text: string;
+  /** The same subject in a few words, for a kubectl warning: `Tekton's defaults (unread)`. */
+  readonly short: string;
+  /** How to make them known, or not needed. */
+  readonly fix: string;
 }
 
 
+/** Tekton's cluster defaults (pkg/apis/config/default.go): `default-service-account`, `default-pod-template`. */
+export interface TektonDefaults {
+  readonly serviceAccountName?: string;
+  readonly podTemplate?: Json;
+}
+
 /**
  * What a carrier's controller takes from outside the object, when pullguard knows it: `pullguard
- * check` builds it from its other inputs; the webhook and the audit do not read these objects yet.
+ * check` builds it from its other inputs; the webhook and the audit from the cluster (Tekton's
+ * config-defaults ConfigMap, src/cluster/tekton-defaults.ts).
  * Each field is optional; without it the object is read alone (notes, or PodReading.credentialsElsewhere,
  * say what was not read).
  */
@@ -41,8 +58,19 @@ export interface CarrierEnvironment {
    * Tekton's cluster defaults (ConfigMap `config-defaults` in `tekton-pipelines`): `default-service-account`
    * and `default-pod-template` (pkg/apis/config/default.go).
    */
-  readonly tekton?: { readonly serviceAccountName?: string; readonly podTemplate?: Json };
-  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef names. */
+  readonly tekton?: TektonDefaults;
+  /**
+   * Where Tekton's cluster defaults are read (config `tekton.namespace`, the namespace Tekton Pipelines
+   * runs in); `tekton-pipelines` when absent. Messages name it.
+   */
+  readonly tektonNamespace?: string;
+  /**
+   * Why Tekton's cluster defaults are not known when `tekton` is absent, as a clause the messages end
+   * with (`ConfigMap tekton-pipelines/config-defaults does not exist`); absent when they were simply not
+   * among the inputs.
+   */
+  readonly tektonUnknown?: string;
+  /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef or workflowTemplateRef names. */
   readonly workflowTemplate?: (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', namespace: string, name: string) => Json | undefined;
 }
 

@@ -14,7 +14,7 @@
  * Pure.
  */
 import type { ImageUse } from '../findings/types.js';
-import type { CarrierEnvironment, PodNote, PodReading } from './reading.js';
+import type { CarrierEnvironment, CredentialsElsewhere, PodNote, PodReading, TektonDefaults } from './reading.js';
 import { valueAt } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -112,8 +112,19 @@ export function tektonTaskSpec(context?: (object: Json, at: Keys, env: CarrierEn
       podSpec: context(object, at, env),
       replaced,
       notes,
-      ...(open ? { credentialsElsewhere: `Tekton's cluster defaults (ConfigMap ${TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read` } : {}),
+      ...(open ? { credentialsElsewhere: defaultsNotRead(env) } : {}),
     };
+  };
+}
+
+/** How a run's uncertain credential is phrased when Tekton's cluster defaults are not known. */
+function defaultsNotRead(env: CarrierEnvironment): CredentialsElsewhere {
+  const at = `${env.tektonNamespace ?? TEKTON_DEFAULTS.namespace}/${TEKTON_DEFAULTS.name}`;
+  const why = env.tektonUnknown ? `: ${env.tektonUnknown}` : '';
+  return {
+    text: `Tekton's cluster defaults (ConfigMap ${at}: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read${why}`,
+    short: "Tekton's defaults (unread)",
+    fix: `set the ServiceAccount and pull secrets on the run itself, or let pullguard read ConfigMap ${at} (among pullguard check's inputs; serve and audit read it from the cluster)`,
   };
 }
 
@@ -125,7 +136,7 @@ export const TEKTON_DEFAULTS = { namespace: 'tekton-pipelines', name: 'config-de
  * `default-service-account`, and `default-pod-template` as YAML. A template that cannot be read is
  * returned as a problem (Tekton's webhook refuses such a ConfigMap too).
  */
-export function tektonDefaults(data: unknown, parse: (text: string) => unknown): { readonly defaults: NonNullable<CarrierEnvironment['tekton']>; readonly problem: string | null } {
+export function tektonDefaults(data: unknown, parse: (text: string) => unknown): { readonly defaults: TektonDefaults; readonly problem: string | null } {
   const d = isObject(data) ? data : {};
   const out: { serviceAccountName?: string; podTemplate?: Json } = {};
   let problem: string | null = null;
@@ -137,7 +148,8 @@ export function tektonDefaults(data: unknown, parse: (text: string) => unknown):
       if (isObject(t)) out.podTemplate = t;
       else problem = `default-pod-template is ${describe(t)}, not a pod template`;
     } catch (err) {
-      problem = `default-pod-template is not YAML: ${(err as Error).message.split('\n')[0]}`;
+      // The yaml library's first line ends with ':' before the excerpt it shows on the next lines.
+      problem = `default-pod-template is not YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`;
     }
   }
   return { defaults: out, problem };

@@ -47,7 +47,7 @@ t.test('the published examples: every custom resource is checked, the real mista
     'PyTorchJob kubeflow-pytorchjob-mnist-gloo.yaml:29 IMAGE_REFERENCE_INVALID pytorch gcr.io/<your_project>/pytorch_dist_mnist:latest',
   ]);
   // Knative's old v1alpha1 Configuration keeps its image where v1 has none: reported, not dropped.
-  const old = report.objects.find((o: { kind: string; group: string }) => o.kind === 'Configuration');
+  const old = report.objects.find((o: { kind: string; file: string }) => o.kind === 'Configuration' && o.file.endsWith('knative-v1alpha1-configuration.yaml'));
   t.same(old.unread, [{ field: 'spec.revisionTemplate.spec.container.image', line: 28 }]);
   t.same(report.summary.unreadKinds, [{ group: 'serving.knative.dev', kind: 'Configuration', objects: 1, imageFields: 1 }]);
   t.equal(report.summary.substituted, 0);
@@ -267,6 +267,67 @@ t.test('check reads what a carrier takes from the other inputs: the WorkflowTemp
   const broken = { ...defaults, data: { 'default-pod-template': 'imagePullSecrets: [' } };
   const r = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], [taskRun, broken].map((o) => stringify(o)).join('---\n'))).stdout);
   t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*Tekton's default pod template is not applied/ }]);
+});
+
+t.test('the defaults are read from the namespace tekton.namespace names', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pullguard-carriers-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, stringify({ privateRegistries: ['registry.corp.example'], tekton: { namespace: 'openshift-pipelines' } }));
+  const taskRun = { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'r', namespace: 'ci' }, spec: { taskSpec: { steps: [{ name: 'build', image: 'registry.corp.example/team/builder:1' }] } } };
+  const defaults = (namespace: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace }, data: { 'default-service-account': 'pipeline' } });
+  const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pipeline', namespace: 'ci' } };
+  const finding = async (objects: object[]) => {
+    const r = await run(['check', '--offline', '-o', 'json', '-c', config, '-'], objects.map((o) => stringify(o)).join('---\n'));
+    const f = JSON.parse(r.stdout).objects.find((o: { kind: string }) => o.kind === 'TaskRun').findings.find((x: { code: string }) => x.code === 'REGISTRY_AUTH_REQUIRED');
+    return { code: r.code, action: f?.action, message: String(f?.message) };
+  };
+  const there = await finding([taskRun, sa, defaults('openshift-pipelines')]);
+  t.match(there, { code: 1, action: 'deny' }, 'the ConfigMap in openshift-pipelines is read: the run is certain to fail');
+  t.match(there.message, 'ServiceAccount "pipeline"', 'with the default ServiceAccount');
+  const elsewhere = await finding([taskRun, sa, defaults('tekton-pipelines')]);
+  t.match(elsewhere, { code: 0, action: 'warn' }, 'one in tekton-pipelines is not Tekton\'s here');
+  t.match(elsewhere.message, "Not certain: Tekton's cluster defaults (ConfigMap openshift-pipelines/config-defaults");
+});
+
+t.test('check: a Workflow with a workflowTemplateRef runs the WorkflowTemplate among the inputs, nested templateRefs included', async (t) => {
+  const wt = (name: string, templates: object[]) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name, namespace: 'ci' }, spec: { entrypoint: 'main', templates } });
+  const base = wt('base', [{ name: 'main', steps: [[{ name: 'build', templateRef: { name: 'tools', template: 'kaniko' } }]] }]);
+  const tools = wt('tools', [{ name: 'kaniko', container: { image: 'Gcr.io/Kaniko:1' } }]);
+  const wf = (spec: object) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ci' }, spec: { workflowTemplateRef: { name: 'base' }, ...spec } });
+  const cases: { name: string; objects: object[]; findings: string[]; notes: RegExp[] }[] = [
+    {
+      name: 'both templates known: the nested image is denied at the reference',
+      objects: [wf({}), base, tools],
+      findings: ['IMAGE_REFERENCE_INVALID container "main" of template "kaniko" of WorkflowTemplate "tools" (image "Gcr.io/Kaniko:1")'],
+      notes: [],
+    },
+    {
+      name: 'the workflow\'s own podSpecPatch replaces that image: nothing to deny',
+      objects: [wf({ podSpecPatch: '{"containers":[{"name":"main","image":"gcr.io/kaniko-project/executor:v1.23.0"}]}' }), base, tools],
+      findings: [],
+      notes: [],
+    },
+    {
+      name: 'the nested WorkflowTemplate is not among the inputs: a note',
+      objects: [wf({}), base],
+      findings: [],
+      notes: [/^step "build" of template "main" of WorkflowTemplate "base" runs template "kaniko" of WorkflowTemplate "tools" \(templateRef\), which is not read here/],
+    },
+    {
+      name: 'the referenced WorkflowTemplate is not among the inputs: a note',
+      objects: [wf({})],
+      findings: [],
+      notes: [/^this workflow runs the templates of WorkflowTemplate "base" \(workflowTemplateRef\), which are not read here/],
+    },
+  ];
+  for (const c of cases) {
+    const json = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], c.objects.map((o) => stringify(o)).join('---\n'))).stdout);
+    const w = json.objects.find((o: { kind: string }) => o.kind === 'Workflow');
+    t.same(w.findings.map((f: { code: string; message: string }) => `${f.code} ${f.message}`.slice(0, c.findings[0]?.length)), c.findings, `${c.name}: findings`);
+    for (const f of w.findings) t.equal(f.line, 8, `${c.name}: at the workflowTemplateRef (its name: line)`);
+    t.match(w.notes.map((n: { message: string }) => n.message), c.notes, `${c.name}: notes`);
+    t.equal(w.notes.length, c.notes.length, `${c.name}: no other note`);
+  }
 });
 
 t.test("without Tekton's cluster defaults a missing credential is a warning, not a denial: they may supply it", async (t) => {

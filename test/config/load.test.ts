@@ -15,6 +15,7 @@ t.test('defaults', async (t) => {
     cloud: { ecr: false, acr: false, gar: false },
     platforms: [],
     carriers: [],
+    tekton: { namespace: 'tekton-pipelines' },
     cache: { maxEntries: 10000, positiveTagSeconds: 300, positiveDigestSeconds: 86400, negativeSeconds: 30 },
     audit: { enabled: true, intervalSeconds: 600, registryLookupsPerMinute: 300, concurrency: 4, maxProblemSeries: 2000, lease: { name: 'pullguard-audit', durationSeconds: 15 } },
     timeouts: { admissionMarginMs: 1000, defaultBudgetMs: 8000, registryRequestMs: 4000 },
@@ -41,6 +42,8 @@ t.test('every problem is reported with its path', async (t) => {
     { name: 'bad action', text: 'actions:\n  IMAGE_REFERENCE_INVALID: block\n', problems: ['actions.IMAGE_REFERENCE_INVALID: must be one of "deny", "warn", "off"'] },
     { name: 'not a code at all', text: 'actions:\n  lower: deny\n', problems: ['actions: key "lower" is not a finding code'] },
     { name: 'bad namespace', text: 'exemptions:\n  namespaces: [Kube_System]\n', problems: ['exemptions.namespaces.0: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },
+    { name: 'bad Tekton namespace', text: 'tekton:\n  namespace: Tekton_Pipelines\n', problems: ['tekton.namespace: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },
+    { name: 'unknown Tekton key', text: 'tekton:\n  configMap: defaults\n', problems: ['tekton: unknown key "configMap"'] },
     { name: 'YAML syntax', text: 'mode: [\n', problems: ['line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', text: 'mode: warn\nmode: off\n', problems: ['line 2, column 1: Map keys must be unique'] },
   ];

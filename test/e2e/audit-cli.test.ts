@@ -3,7 +3,8 @@
  * kubectl (with the ReplicaSet and Pods kube-controller-manager would make, owned by them), a tag
  * deleted from the registry, a pull Secret deleted and restored; and a custom resource: the Argo
  * Rollout CRD installed, a Rollout naming a missing image with the ReplicaSet and Pod its controller
- * would make — reported once, as the Rollout.
+ * would make — reported once, as the Rollout; and a Tekton TaskRun whose credentials come from Tekton's
+ * config-defaults ConfigMap, read from the cluster.
  */
 import t, { type Test } from 'tap';
 import { kubeUnavailableReason, startKube } from '../helpers/kube.js';
@@ -132,6 +133,37 @@ async function scene(t: Test): Promise<void> {
     const absent = await run(['explain', 'wf/x', '-n', 'ro', '--kubeconfig', kube.kubeconfig, '--offline']);
     t.equal(absent.code, 2);
     t.match(absent.stderr, /workflows\.argoproj\.io: this cluster does not serve this kind/);
+  });
+
+  await t.test("a Tekton TaskRun that names no ServiceAccount: decided by Tekton's config-defaults, read from the cluster", async (t) => {
+    await installCrd(kube, crd('tekton.dev', 'TaskRun', 'taskruns', 'v1'));
+    await namespace(kube, 'ci');
+    await apply(
+      kube,
+      pullSecret('regcred', 'ci', host, reg.users.alice),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', namespace: 'ci' }, automountServiceAccountToken: false, imagePullSecrets: [{ name: 'regcred' }] },
+      { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'build-1', namespace: 'ci' }, spec: { taskSpec: { steps: [{ name: 'build', image: `${host}/team/app:1.0` }] } } },
+    );
+
+    // No Tekton namespace: the defaults are not known, so the registry's demand for credentials is a warning.
+    const unknown = await audit('-n', 'ci');
+    t.equal(unknown.code, 0, unknown.stderr);
+    t.match(unknown.stderr, "pullguard audit: Tekton's cluster defaults are not known (ConfigMap tekton-pipelines/config-defaults does not exist (set tekton.namespace to the namespace Tekton Pipelines runs in)); runs that rely on them get warnings");
+    const run1 = unknown.report.objects.find((o) => o.kind === 'TaskRun');
+    t.equal(run1?.verdict, 'warn', 'a warning, not a denial');
+    // The registry asks for credentials (401) and pullguard cannot tell which ones the run will have.
+    t.match(run1?.findings[0], { code: 'IMAGE_UNVERIFIED', container: 'build', image: `${host}/team/app:1.0` });
+    t.comment(run1?.findings[0]?.message ?? '');
+    t.match(run1?.findings[0]?.message, "were not read: ConfigMap tekton-pipelines/config-defaults does not exist");
+
+    // Tekton's defaults name the ServiceAccount with the pull secret: the run is pullable, nothing to say.
+    await apply(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tekton-pipelines' } });
+    await apply(kube, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-defaults', namespace: 'tekton-pipelines' }, data: { 'default-service-account': 'builder' } });
+    const known = await audit('-n', 'ci');
+    t.equal(known.code, 0, known.stderr);
+    t.notMatch(known.stderr, "Tekton's cluster defaults", 'nothing said of the defaults once read');
+    t.same(problems(known.report.objects), [], 'the default ServiceAccount holds the pull secret');
+    t.equal(known.report.objects.find((o) => o.kind === 'TaskRun')?.verdict, 'allow');
   });
 
   await t.test('usage and unreadable clusters exit 2 with a clear message', async (t) => {

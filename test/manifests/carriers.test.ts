@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { CUSTOM_RESOURCE_CARRIERS, KUBERNETES_CARRIERS } from '../../src/workload/carriers.js';
+import { TEKTON_DEFAULTS } from '../../src/workload/tekton.js';
 
 const CI = process.env['CI'] === 'true';
 const exec = promisify(execFile);
@@ -91,5 +92,8 @@ if (missing !== null) {
     const component = docs.find((d) => d['kind'] === 'ClusterRole' && d['metadata']['name'] === 'pullguard-custom-resources');
     t.ok(component, 'the component adds its ClusterRole');
     for (const r of component?.['rules'] ?? []) t.same(r['verbs'], ['list', 'watch'], `${r['apiGroups']}: read-only`);
+    // Of core objects, only the ConfigMap Tekton's cluster defaults live in (src/cluster/tekton-defaults.ts).
+    const core = (component?.['rules'] ?? []).filter((r: Obj) => r['apiGroups'].includes(''));
+    t.same(core, [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [TEKTON_DEFAULTS.name], verbs: ['list', 'watch'] }], 'core: only the config-defaults ConfigMap, by name');
   });
 }

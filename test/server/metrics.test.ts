@@ -52,3 +52,16 @@ t.test('reviews, latency and findings are exported as valid Prometheus text', as
   t.equal(samples.get('pullguard_admission_review_duration_seconds_count{kind="Pod",verdict="allow"}'), 2);
   t.ok(samples.has('pullguard_process_resident_memory_bytes'), 'default process metrics');
 });
+
+t.test("pullguard_carrier_defaults_known follows whether Tekton's defaults are read, at each scrape", async (t) => {
+  let known = false;
+  const metrics = createMetrics({ defaultMetrics: false, carrierDefaultsKnown: () => ({ tekton: known }) });
+  const metricsApp = await buildMetricsApp(metrics.registry);
+  t.teardown(() => metricsApp.close());
+  const scrape = async () => parsePrometheusText((await metricsApp.inject('/metrics')).body).get('pullguard_carrier_defaults_known{project="tekton"}');
+  t.equal(await scrape(), 0, 'not read');
+  known = true;
+  t.equal(await scrape(), 1, 'read');
+  const without = createMetrics({ defaultMetrics: false });
+  t.notMatch(await without.registry.metrics(), 'pullguard_carrier_defaults_known', 'without cluster data there is no such gauge');
+});

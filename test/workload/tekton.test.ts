@@ -46,3 +46,21 @@ t.test('TaskRun and PipelineRun take the defaults where they set nothing', async
     { serviceAccountName: 'tekton-sa', imagePullSecrets: [{ name: 'special' }], nodeSelector: { 'kubernetes.io/arch': 'arm64' } },
   ]);
 });
+
+t.test("when the defaults are not known, the run's credentials are open, and the clause says where and why", async (t) => {
+  const bare = { spec: { taskSpec: steps } };
+  const cases: { name: string; env: Parameters<typeof extractCarrier>[2]; want: string | undefined }[] = [
+    {
+      name: 'not among the inputs',
+      env: {},
+      want: "Tekton's cluster defaults (ConfigMap tekton-pipelines/config-defaults: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read",
+    },
+    {
+      name: 'read from the cluster, which refused',
+      env: { tektonNamespace: 'openshift-pipelines', tektonUnknown: 'pullguard may not read ConfigMap openshift-pipelines/config-defaults (403 Forbidden)' },
+      want: "Tekton's cluster defaults (ConfigMap openshift-pipelines/config-defaults: default-service-account, default-pod-template) may set the run's ServiceAccount and pull secrets, and were not read: pullguard may not read ConfigMap openshift-pipelines/config-defaults (403 Forbidden)",
+    },
+    { name: 'known (even empty): nothing is open', env: { tekton: {}, tektonNamespace: 'openshift-pipelines' }, want: undefined },
+  ];
+  for (const c of cases) t.equal(extractCarrier(bare, TASKRUN, c.env).pods[0]?.credentialsElsewhere?.text, c.want, c.name);
+});
