@@ -358,9 +358,10 @@ export type WorkflowTemplateLookup = (kind: TemplateKind, name: string) => Json 
 /**
  * How many templates deep a chain of calls is followed below a reference (steps and DAG tasks calling
  * templates, templateRefs into further objects): Argo's own limit on nested templates
- * (v3.7.18 workflow/controller/controller.go:74 maxAllowedStackDepth = 100; operator.go:2030 executeTemplate
- * fails the node with ErrMaxDepthExceeded, "Maximum recursion depth exceeded", beyond it). A cycle — a recursive template, which Argo
- * allows — is followed once: going round again finds no other pod.
+ * (v3.7.18 workflow/controller/controller.go:74 maxAllowedStackDepth = 100; operator.go:2030
+ * executeTemplate fails the node with ErrMaxDepthExceeded, "Maximum recursion depth exceeded", beyond
+ * it). A cycle — a recursive template, which Argo allows — is followed once: going round again finds
+ * no other pod.
  */
 export const MAX_TEMPLATE_DEPTH = 100;
 
@@ -387,8 +388,8 @@ const ownerName = (kind: TemplateKind, name: string): string => `${kind} ${JSON.
  * nodeSelector, affinity, podSpecPatch all come through it), and the pod takes execWf's fields
  * (workflowpod.go:92 podSpecPatch, :214 imagePullSecrets). A workflow with both `workflowTemplateRef`
  * and templates of its own is refused by Argo (workflow/validate/validate.go:362
- * ValidateWorkflowTemplateRefFields) and so not merged. The
- * controller's `workflowDefaults` (the third layer of JoinWorkflowSpec) are not known here. Under
+ * ValidateWorkflowTemplateRefFields) and so not merged. The controller's `workflowDefaults` (the
+ * third layer of JoinWorkflowSpec) are not known here. Under
  * `templateReferencing: Strict`/`Secure` the controller refuses a workflow that overrides these fields
  * (ValidateUserOverrides), so where it runs at all, the merge below is what runs.
  *
@@ -467,8 +468,8 @@ function joinWorkflowSpec(wfSpec: Json, wtSpec: Json): Joined {
       origin.set(at, patchAt);
       return patch;
     }
-    // MergeTo takes the workflow's hooks out of the merge: a hook of the template is kept only where
-    // the workflow has none of that name; a hook is never merged field by field.
+    // MergeTo takes the template's hooks out of the merge and adds back those the workflow has no
+    // hook of that name for: a hook is the workflow's or the template's, never merged field by field.
     if (schema.startsWith('hooks.') && !schema.slice(6).includes('.')) {
       origin.set(at, patchAt);
       return patch;
@@ -514,9 +515,9 @@ function joinWorkflowSpec(wfSpec: Json, wtSpec: Json): Joined {
           const o = origin.get(f);
           return o === null || o === undefined ? null : o + rel.slice(f.length);
         }
+        if (f === '') return null;
         const cut = Math.max(f.lastIndexOf('.'), f.lastIndexOf('['));
-        if (cut <= 0) return null;
-        f = f.slice(0, cut);
+        f = cut <= 0 ? '' : f.slice(0, cut);
       }
     },
   };
