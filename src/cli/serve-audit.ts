@@ -61,6 +61,8 @@ export class ServeAudit {
   #leaseKey = '';
   /** The audit settings last applied. */
   #auditKey: string;
+  /** The configuration's carriers the running term was started with. */
+  #carriersKey: string;
   #stopped = false;
   /** This replica in the Lease and in Events (host name plus a random suffix: two processes never share one). */
   readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
@@ -82,6 +84,7 @@ export class ServeAudit {
     });
     this.#elector = this.#makeElector(opts.config());
     this.#auditKey = JSON.stringify(opts.config().audit);
+    this.#carriersKey = JSON.stringify(opts.config().carriers);
   }
 
   /** The Lease election for the configuration's audit.lease settings. */
@@ -120,9 +123,21 @@ export class ServeAudit {
    * is due one new interval after the last one started); the engine settings are read per workload
    * anyway. New audit.lease settings restart the election: this replica releases the Lease it holds
    * (another, or this one, takes over within a retry period) and competes again with the new name and
-   * durations. audit.enabled is read at start-up only.
+   * durations. A change of `carriers:` starts the leadership term again (the kinds watched, and how
+   * their objects are reduced, come from it): the results are rebuilt from a fresh list. audit.enabled
+   * is read at start-up only.
    */
   async configChanged(config: Config): Promise<void> {
+    const carriers = JSON.stringify(config.carriers);
+    if (carriers !== this.#carriersKey) {
+      this.#carriersKey = carriers;
+      await this.#starting;
+      if (this.#term && this.elector.leading && !this.#stopped) {
+        this.opts.logger.info({ carriers: config.carriers.length }, 'audit: carriers changed; watching and auditing again with them');
+        this.#follow();
+        this.#starting = this.#lead();
+      }
+    }
     const audit = config.audit;
     if (JSON.stringify(audit) === this.#auditKey) return;
     this.#auditKey = JSON.stringify(audit);

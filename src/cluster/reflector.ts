@@ -93,6 +93,13 @@ export class Reflector {
     this.stopper.abort();
   }
 
+  /** Stop, and hand every object it knew to `remove` (its kind is no longer served: nothing of it is left to watch). */
+  drop(): void {
+    this.stop();
+    for (const object of this.known.values()) this.opts.remove(object);
+    this.known.clear();
+  }
+
   private resetBackoff(): void {
     this.backoffMs = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
   }

@@ -5,14 +5,23 @@
  * object's metadata (Reflector `keep`), and relists go page by page, so memory is the reduced
  * inventory, not the cluster's objects.
  *
- * Discovery runs once at start (retried with back-off while it fails); the kinds the cluster does
- * not serve are logged once and left out. A CRD installed later is picked up by the next leadership
- * term (or restart).
+ * Discovery runs at start (retried with back-off while it fails), then again every
+ * REDISCOVERY_INTERVAL_MS: a CRD installed later (Argo Rollouts added to the cluster after pullguard) is
+ * listed and watched from then on, and a kind no longer served (its CRD deleted, which deletes its
+ * objects first) stops being watched. The kinds the cluster does not serve are logged at start and
+ * whenever that changes.
  *
  * RBAC needed (manifests/): list, watch on each served resource.
  */
 import { type KubeClient } from './client.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, Reflector, type ReflectorLogger } from './reflector.js';
+
+/**
+ * How often served kinds are discovered again. kube-controller-manager's garbage collector and quota
+ * controller resync their discovery every 30 s (cmd/kube-controller-manager: garbageCollector.Sync
+ * with 30*time.Second) for the same reason: resources appear and disappear with CRDs.
+ */
+export const REDISCOVERY_INTERVAL_MS = 30_000;
 import { collectionPath, describeSkipped, discoverServed, type ServedResource, type SkippedKind, type WorkloadResource } from './resources.js';
 import type { CarrierConfig } from '../workload/carriers.js';
 
@@ -26,6 +35,12 @@ export interface WorkloadWatchOptions {
   upsert(object: unknown, type: { readonly group: string; readonly version: string; readonly kind: string }): void;
   remove(object: unknown, type: { readonly group: string; readonly version: string; readonly kind: string }): void;
   readonly backoffInitialMs?: number;
+  /** For tests: a shorter rediscovery interval. */
+  readonly rediscoveryIntervalMs?: number;
+}
+
+function resourceKey(r: ServedResource): string {
+  return `${r.group}/${r.version}/${r.plural}`;
 }
 
 /** The metadata a reflector needs to hand a vanished object to `remove`. */
@@ -35,7 +50,7 @@ function metadataOnly(object: unknown): unknown {
 }
 
 export class WorkloadWatch {
-  #reflectors: Reflector[] = [];
+  readonly #reflectors = new Map<string, Reflector>();
   #stopped = false;
   #discovered = false;
   #timer: NodeJS.Timeout | undefined;
@@ -47,7 +62,7 @@ export class WorkloadWatch {
 
   /** True once discovery ran and every served kind has been listed. */
   get synced(): boolean {
-    return this.#discovered && this.#reflectors.every((r) => r.synced);
+    return this.#discovered && [...this.#reflectors.values()].every((r) => r.synced);
   }
 
   /** Discover, then start a reflector per served kind. Resolves after the first discovery attempt. */
@@ -72,8 +87,41 @@ export class WorkloadWatch {
       }
       for (const resource of this.served) this.#watch(resource);
       this.#discovered = true;
+      this.#scheduleRediscovery();
     };
     await attempt();
+  }
+
+  #scheduleRediscovery(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#rediscover(), this.opts.rediscoveryIntervalMs ?? REDISCOVERY_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** Discover again: watch what is newly served, stop watching what no longer is. A failure keeps what runs. */
+  async #rediscover(): Promise<void> {
+    let found: Awaited<ReturnType<typeof discoverServed>>;
+    try {
+      found = await discoverServed(this.opts.client, this.opts.resources, { configured: this.opts.carriers });
+    } catch (err) {
+      this.opts.logger.warn({ reason: (err as Error).message }, 'audit: API discovery failed; the kinds watched stay as they are');
+      this.#scheduleRediscovery();
+      return;
+    }
+    if (this.#stopped) return;
+    const now = new Map(found.served.map((r) => [resourceKey(r), r]));
+    const added = found.served.filter((r) => !this.#reflectors.has(resourceKey(r)));
+    const gone = [...this.#reflectors.keys()].filter((k) => !now.has(k));
+    for (const key of gone) {
+      this.#reflectors.get(key)!.drop();
+      this.#reflectors.delete(key);
+    }
+    for (const r of added) this.#watch(r);
+    if (added.length > 0) this.opts.logger.info({ kinds: added.map((r) => `${r.kind}.${r.group || 'core'}/${r.version}`) }, 'audit: kinds now served by this cluster, audited from now on');
+    if (gone.length > 0) this.opts.logger.info({ resources: gone }, 'audit: kinds no longer served by this cluster, no longer watched');
+    this.served = found.served;
+    this.skipped = found.skipped;
+    this.#scheduleRediscovery();
   }
 
   #watch(resource: ServedResource): void {
@@ -88,13 +136,13 @@ export class WorkloadWatch {
       upsert: (o) => this.opts.upsert(o, type),
       remove: (o) => this.opts.remove(o, type),
     });
-    this.#reflectors.push(reflector);
+    this.#reflectors.set(resourceKey(resource), reflector);
     reflector.start();
   }
 
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    for (const r of this.#reflectors) r.stop();
+    for (const r of this.#reflectors.values()) r.stop();
   }
 }
