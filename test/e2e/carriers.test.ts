@@ -13,7 +13,9 @@
  * what it reads, it reads with the permissions it ships with. Tekton's cluster defaults (the
  * config-defaults ConfigMap, granted by name only) decide a TaskRun that names no ServiceAccount: a
  * warning while they do not exist, allowed once they name a ServiceAccount with the pull secret, denied
- * once they name one without.
+ * once they name one without. Argo's workflowDefaults (the workflow controller's ConfigMap, granted by
+ * name only) decide a Workflow that lists no pull secrets the same way: warned while absent, allowed
+ * once they give a usable pull secret, denied once they give none usable.
  *
  * Needs kubectl, etcd and the kube-apiserver binary (../shared/tools/kube-apiserver/build); skipped
  * when one is missing, unless CI=true.
@@ -366,6 +368,54 @@ async function e2e(t: Test): Promise<void> {
     });
     t.match(denied.stderr, `admission webhook "${WEBHOOK}" denied the request: TaskRun ${ns}/build-1: 1 image problem would stop its pods from starting:\n[REGISTRY_AUTH_REQUIRED] step "build" (image "${image}"):`);
     t.match(denied.stderr, 'ServiceAccount "no-secrets"', "names the ServiceAccount Tekton's defaults give the run");
+    t.notMatch(denied.stderr, 'Not certain', 'no longer uncertain');
+  });
+
+  await t.test("a Workflow that lists no pull secrets is decided by Argo's workflowDefaults in the cluster", async (t) => {
+    const ns = 'e2e-argo';
+    await namespace(ns);
+    const dockerconfig = (registry: string) => Buffer.from(JSON.stringify({ auths: { [registry]: { auth: Buffer.from('ci:pw').toString('base64') } } })).toString('base64');
+    const secret = (name: string, registry: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig(registry) } });
+    const setUp = await kubectl('apply', '-f', await manifest('argo-credentials', secret('corp-pull', 'registry.corp.example'), secret('other-pull', 'elsewhere.example')));
+    t.equal(setUp.code, 0, setUp.stderr);
+    const image = 'registry.corp.example/team/app:1';
+    const wf = await manifest('argo-workflow', workflow('private', { templates: [{ name: 'build', container: { image } }] }));
+    const dryRun = () => kubectl('-n', ns, 'create', '--dry-run=server', '-f', wf);
+
+    // No argo namespace, no controller ConfigMap: what the workflow gets is not known, so a warning that says why.
+    const unknown = await dryRun();
+    t.equal(unknown.code, 0, unknown.stderr);
+    t.equal(
+      unknown.stderr,
+      `Warning: REGISTRY_AUTH_REQUIRED container "main" of template "build" (image "${image}"): no credential matches; Argo's workflowDefaults (unread) may add one; add a pull secret for its host\n`,
+      'a warning naming the container, the image, why it is not certain, and the fix',
+    );
+    t.equal(unknown.stdout, 'workflow.argoproj.io/private created (server dry run)\n');
+
+    // Argo installed, its workflowDefaults giving the pull secret (the argo-helm format, data.config): allowed, no warning.
+    const argoNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argo' } };
+    const controllerConfig = (pullSecret: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'workflow-controller-configmap', namespace: 'argo' },
+      data: { config: `workflowDefaults:\n  spec:\n    imagePullSecrets:\n      - name: ${pullSecret}\n` },
+    });
+    const installed = await kubectl('apply', '-f', await manifest('argo-config', argoNs, controllerConfig('corp-pull')));
+    t.equal(installed.code, 0, installed.stderr);
+    const allowed = await waitFor('serve to read workflow-controller-configmap', 20_000, async () => {
+      const r = await dryRun();
+      return r.code === 0 && r.stderr === '' ? r : undefined;
+    });
+    t.equal(allowed.stdout, 'workflow.argoproj.io/private created (server dry run)\n', "the defaults' pull secret holds the registry's credential: allowed");
+
+    // The defaults changed to a pull secret for another registry: certain to fail, so denied.
+    const changed = await kubectl('apply', '-f', await manifest('argo-config-2', controllerConfig('other-pull')));
+    t.equal(changed.code, 0, changed.stderr);
+    const denied = await waitFor('serve to follow the change', 20_000, async () => {
+      const r = await dryRun();
+      return r.code !== 0 ? r : undefined;
+    });
+    t.match(denied.stderr, `admission webhook "${WEBHOOK}" denied the request: Workflow ${ns}/private: 1 image problem would stop its pods from starting:\n[REGISTRY_AUTH_REQUIRED] container "main" of template "build" (image "${image}"):`);
     t.notMatch(denied.stderr, 'Not certain', 'no longer uncertain');
   });
 }
