@@ -390,8 +390,9 @@ const ownerName = (kind: TemplateKind, name: string): string => `${kind} ${JSON.
  * nodeSelector, affinity, podSpecPatch all come through it), and the pod takes execWf's fields
  * (workflowpod.go:92 podSpecPatch, :214 imagePullSecrets). A workflow with both `workflowTemplateRef`
  * and templates of its own is refused by Argo (workflow/validate/validate.go:362
- * ValidateWorkflowTemplateRefFields) and so not merged. The controller's `workflowDefaults` (the
- * third layer of JoinWorkflowSpec) are not known here. Under
+ * ValidateWorkflowTemplateRefFields) and so not merged. The controller's `workflowDefaults` are the
+ * third layer of JoinWorkflowSpec (fromExec), when `env.argo` knows them; while unknown, every pod's
+ * credentials are uncertain (defaultsNotRead). Under
  * `templateReferencing: Strict`/`Secure` the controller refuses a workflow that overrides these fields
  * (ValidateUserOverrides), so where it runs at all, the merge below is what runs.
  *
