@@ -32,6 +32,7 @@ import { buildReport, FAIL_ON, objectEntry, reportFails, type FailOn, type Repor
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { deliverReport, knownFailure } from './failures.js';
 import { readTektonDefaults, type TektonEnvironment } from '../cluster/tekton-defaults.js';
+import { readArgoDefaults, type ArgoEnvironment } from '../cluster/argo-defaults.js';
 
 export const AUDIT_HELP = `Usage: pullguard audit [options]
 
@@ -188,6 +189,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     let listed = 0;
     let read: ClusterInventory;
     let tekton: TektonEnvironment;
+    let argo: ArgoEnvironment;
     const state = new ClusterStore({ available: true });
     try {
       read = await readInventory(client, {
@@ -200,6 +202,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
       });
       await loadPullObjects(client, state, { namespace: options.cluster.namespace });
       tekton = await readTektonDefaults(client, config.tekton.namespace);
+      argo = await readArgoDefaults(client, config.argo);
     } catch (err) {
       throw new InputError(`cannot read the cluster at ${client.connection.server.origin}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -207,7 +210,8 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     for (const p of read.problems) io.stderr.write(`pullguard audit: skipped ${p}\n`);
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
     if (tekton.tektonUnknown && read.served.has('tekton.dev/TaskRun')) io.stderr.write(`pullguard audit: Tekton's cluster defaults are not known (${tekton.tektonUnknown}); runs that rely on them get warnings\n`);
-    const environment = tekton;
+    if (argo.argoUnknown && read.served.has('argoproj.io/Workflow')) io.stderr.write(`pullguard audit: Argo's workflowDefaults are not known (${argo.argoUnknown}); workflows missing a credential get warnings\n`);
+    const environment = { ...tekton, ...argo };
     const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry, environment: () => environment });
     const records = read.inventory.representatives();
     const audited = await auditRecords(records, deps, {

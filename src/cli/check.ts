@@ -10,6 +10,7 @@ import type { Config, Mode } from '../config/schema.js';
 import { parse as parseYaml } from 'yaml';
 import { carrierFor, type CarrierEnvironment } from '../workload/carriers.js';
 import { TEKTON_DEFAULTS, tektonDefaults } from '../workload/tekton.js';
+import { ARGO_CONFIG, argoDefaults } from '../workload/argo.js';
 import { groupOf, imageFields, OPAQUE_KINDS } from '../workload/extract.js';
 import { parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
@@ -82,6 +83,10 @@ Pull credentials: Secrets and ServiceAccounts in the checked manifests are used 
 the kubelet would use them (namespace-aware). A referenced Secret is reported missing
 only when the manifests carry Secrets or ServiceAccounts themselves, or with --kubeconfig;
 otherwise it is reported as not checked (PULL_SECRET_UNVERIFIED, a warning).
+Controllers' cluster defaults are applied when their ConfigMap is among the inputs:
+Tekton's config-defaults (tekton.namespace) and Argo's workflow controller ConfigMap
+(argo.namespace/argo.configMap: its workflowDefaults). Without it, a credential they
+could add is uncertain: a missing one is a warning, not a denial.
 
 Text output is coloured on a terminal unless NO_COLOR is set; on a terminal, long runs
 show their progress on standard error.
@@ -202,7 +207,7 @@ export async function checkObjects(
   const notRead: NotReadEntry[] = [];
   let withoutImages = 0;
   const notes: DocumentNoteEntry[] = [...(opts.input?.notes ?? [])];
-  const environment = deps.environment ?? constant(carrierEnvironment(objects, opts.namespace, notes, deps.config.tekton.namespace));
+  const environment = deps.environment ?? constant(carrierEnvironment(objects, opts.namespace, notes, deps.config.tekton.namespace, deps.config.argo));
   for (const input of objects) {
     const o = input.manifest.object;
     const kind = str(o['kind']);
@@ -273,12 +278,22 @@ export async function checkObjects(
 
 /**
  * What carriers' controllers would read from other objects, taken from the other inputs: Tekton's
- * config-defaults ConfigMap (tekton-pipelines/config-defaults) and the WorkflowTemplates and
+ * config-defaults ConfigMap (tekton-pipelines/config-defaults), Argo's workflow controller ConfigMap
+ * (argo/workflow-controller-configmap: its workflowDefaults) and the WorkflowTemplates and
  * ClusterWorkflowTemplates that Argo templateRefs and workflowTemplateRefs name. Without them the carrier is read alone.
  */
-export function carrierEnvironment(objects: readonly InputObject[], defaultNamespace: string, notes: DocumentNoteEntry[], tektonNamespace: string = TEKTON_DEFAULTS.namespace): CarrierEnvironment {
+export function carrierEnvironment(
+  objects: readonly InputObject[],
+  defaultNamespace: string,
+  notes: DocumentNoteEntry[],
+  tektonNamespace: string = TEKTON_DEFAULTS.namespace,
+  argoAt: { readonly namespace: string; readonly configMap: string } = { namespace: ARGO_CONFIG.namespace, configMap: ARGO_CONFIG.name },
+): CarrierEnvironment {
   const templates = new Map<string, Record<string, unknown>>();
   let tekton: CarrierEnvironment['tekton'];
+  let argo: CarrierEnvironment['argo'];
+  let argoUnknown: string | undefined;
+  const argoConfigMap = `${argoAt.namespace}/${argoAt.configMap}`;
   for (const input of objects) {
     const o = input.manifest.object;
     const meta = (typeof o['metadata'] === 'object' && o['metadata'] !== null ? o['metadata'] : {}) as Record<string, unknown>;
@@ -293,10 +308,23 @@ export function carrierEnvironment(objects: readonly InputObject[], defaultNames
       const object = `ConfigMap ${tektonNamespace}/${TEKTON_DEFAULTS.name}`;
       if (read.problem) notes.push({ file: input.source, object, line: input.manifest.lineOf('data.default-pod-template') ?? input.manifest.line, message: `${read.problem}; Tekton's default pod template is not applied` });
     }
+    if (group === '' && o['kind'] === 'ConfigMap' && name === argoAt.configMap && str(meta['namespace']) === argoAt.namespace) {
+      // Configuration the controller cannot parse stops it: what it runs with is then not known.
+      const read = argoDefaults(o['data'], (text) => parseYaml(text));
+      const object = `ConfigMap ${argoConfigMap}`;
+      if (read.problem) {
+        argoUnknown = `${object} cannot be used: ${read.problem}`;
+        const key = o['data'] && typeof o['data'] === 'object' && 'config' in (o['data'] as object) ? 'data.config' : 'data.workflowDefaults';
+        notes.push({ file: input.source, object, line: input.manifest.lineOf(key) ?? input.manifest.line, message: `${read.problem}; Argo's workflowDefaults are not applied, and workflows missing a credential get warnings` });
+      } else argo = read.defaults;
+    }
   }
   return {
     ...(tekton ? { tekton } : {}),
     tektonNamespace,
+    ...(argo ? { argo } : {}),
+    argoConfigMap,
+    ...(argoUnknown ? { argoUnknown } : {}),
     workflowTemplate: (kind, namespace, name) => templates.get(kind === 'ClusterWorkflowTemplate' ? `${kind}//${name}` : `${kind}/${namespace || defaultNamespace}/${name}`),
   };
 }

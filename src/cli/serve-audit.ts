@@ -207,7 +207,7 @@ export class ServeAudit {
     const deps = (): EngineDeps => {
       const current = this.opts.config();
       if (depsFor?.config !== current) {
-        depsFor = { config: current, deps: engineDeps(current, { state, registry: checker, lookup, nodePlatforms: () => this.opts.cluster.nodes.platforms(), environment: () => this.opts.cluster.tekton.environment() }) };
+        depsFor = { config: current, deps: engineDeps(current, { state, registry: checker, lookup, nodePlatforms: () => this.opts.cluster.nodes.platforms(), environment: () => ({ ...this.opts.cluster.tekton.environment(), ...this.opts.cluster.argo.environment() }) }) };
       }
       return depsFor.deps;
     };

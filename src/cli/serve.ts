@@ -154,6 +154,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         logger: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) },
         onChange: (kind, namespace, name) => audit?.clusterChanged(kind, namespace, name),
         tektonNamespace: initialConfig.tekton.namespace,
+        argo: initialConfig.argo,
       });
     } catch (err) {
       io.stderr.write(`pullguard serve: --kubeconfig ${kubeconfig}: ${(err as Error).message}\n`);
@@ -162,7 +163,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   }
   const state = cluster?.store ?? new ClusterStore({ available: false });
 
-  const metrics = createMetrics(cluster ? { carrierDefaultsKnown: () => ({ tekton: cluster!.tekton.environment().tekton !== undefined }) } : {});
+  const metrics = createMetrics(cluster ? { carrierDefaultsKnown: () => ({ tekton: cluster!.tekton.environment().tekton !== undefined, argo: cluster!.argo.environment().argo !== undefined }) } : {});
   const logger = pino(
     { level: options.logLevel, base: { service: 'pullguard' } },
     logDestination({ fd: 1, maxBytes: LOG_BUFFER_MAX_BYTES, onDropped: (lines) => metrics.logLinesDropped.inc(lines) }),
@@ -191,8 +192,11 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       state,
       registry,
       ...(cluster
-        ? { nodePlatforms: () => cluster.nodes.platforms(), environment: () => cluster.tekton.environment() }
-        : { unavailableReason: NO_CLUSTER, environment: () => ({ tektonNamespace: config.tekton.namespace, tektonUnknown: NO_CLUSTER }) }),
+        ? { nodePlatforms: () => cluster.nodes.platforms(), environment: () => ({ ...cluster.tekton.environment(), ...cluster.argo.environment() }) }
+        : {
+            unavailableReason: NO_CLUSTER,
+            environment: () => ({ tektonNamespace: config.tekton.namespace, tektonUnknown: NO_CLUSTER, argoConfigMap: `${config.argo.namespace}/${config.argo.configMap}`, argoUnknown: NO_CLUSTER }),
+          }),
     });
   let deps = makeDeps(initialConfig);
   const reloader = await CertificateReloader.load({ certFile: certs.certFile, keyFile: certs.keyFile });
@@ -230,6 +234,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         }
         deps = makeDeps(config);
         cluster?.tekton.setNamespace(config.tekton.namespace);
+        cluster?.argo.setLocation(config.argo);
         currentConfig = config;
         metrics.reloads.inc({ result: 'applied' });
         await audit?.configChanged(config);

@@ -93,6 +93,7 @@ export class ControllerConfigWatch<T> {
   #reflector: Reflector | null = null;
   #present: unknown;
   #started = false;
+  #config: ControllerConfig<T>;
 
   constructor(
     private readonly opts: {
@@ -104,6 +105,7 @@ export class ControllerConfigWatch<T> {
     },
   ) {
     this.#namespace = opts.namespace;
+    this.#config = opts.config;
     this.#current = this.#notYet();
   }
 
@@ -130,9 +132,15 @@ export class ControllerConfigWatch<T> {
 
   /** Read it from another namespace from now on (its configuration key changed). */
   setNamespace(namespace: string): void {
-    if (namespace === this.#namespace) return;
+    this.retarget(namespace, this.#config);
+  }
+
+  /** Read it from another namespace, or under another name (a ControllerConfig whose name is configured), from now on. */
+  retarget(namespace: string, config: ControllerConfig<T>): void {
+    if (namespace === this.#namespace && config.name === this.#config.name) return;
     this.#reflector?.stop();
     this.#namespace = namespace;
+    this.#config = config;
     this.#present = undefined;
     this.#set(this.#notYet());
     if (this.#started) {
@@ -142,23 +150,24 @@ export class ControllerConfigWatch<T> {
   }
 
   #notYet(): ConfigReading<T> {
-    return { namespace: this.#namespace, unknown: `${configMapIn(this.opts.config, this.#namespace)} has not been read yet` };
+    return { namespace: this.#namespace, unknown: `${configMapIn(this.#config, this.#namespace)} has not been read yet` };
   }
 
   #set(next: ConfigReading<T>): void {
     const before = this.#current.unknown;
     this.#current = next;
     if (next.unknown === before) return;
-    const { config, logger } = this.opts;
+    const config = this.#config;
+    const { logger } = this.opts;
     const configMap = `${this.#namespace}/${config.name}`;
     if (next.unknown === undefined) logger.info({ configMap }, `read ${config.title}`);
     else logger.warn({ configMap, reason: next.unknown }, `${config.title} are not known; what relies on them gets warnings, not denials`);
   }
 
   #makeReflector(): Reflector {
-    const { config } = this.opts;
+    const config = this.#config;
     const namespace = this.#namespace;
-    const isOurs = () => namespace === this.#namespace;
+    const isOurs = () => namespace === this.#namespace && config === this.#config;
     const reflector: Reflector = new Reflector({
       name: `configmap ${namespace}/${config.name}`,
       client: this.opts.client,

@@ -12,7 +12,8 @@
  * Nodes are watched for their platform labels only (kubernetes.io/os, kubernetes.io/arch): the
  * platforms an image index must provide when a pod does not pin one.
  *
- * Tekton's cluster defaults (one ConfigMap, src/cluster/tekton-defaults.ts) are watched too, but never
+ * Tekton's cluster defaults and Argo's workflowDefaults (one ConfigMap each, src/cluster/tekton-defaults.ts,
+ * src/cluster/argo-defaults.ts) are watched too, but never
  * hold up readiness: they are optional, and so is their RBAC (manifests/components/custom-resources).
  *
  * RBAC needed (manifests/): get, list, watch on secrets, serviceaccounts, namespaces and nodes.
@@ -26,6 +27,8 @@ import type { ClusterConnection } from './kubeconfig.js';
 import { Reflector, type ReflectorLogger } from './reflector.js';
 import { ClusterStore } from './store.js';
 import { TektonDefaultsWatch } from './tekton-defaults.js';
+import { ArgoDefaultsWatch } from './argo-defaults.js';
+import { ARGO_CONFIG } from '../workload/argo.js';
 import { TEKTON_DEFAULTS } from '../workload/tekton.js';
 
 /** The Namespace label that overrides the configured mode for every object in the namespace. */
@@ -118,6 +121,8 @@ export interface ClusterWatchOptions {
   readonly onChange?: (kind: 'Secret' | 'ServiceAccount', namespace: string, name: string) => void;
   /** Where Tekton's config-defaults ConfigMap is read (config `tekton.namespace`; default tekton-pipelines). */
   readonly tektonNamespace?: string;
+  /** Where Argo's workflow controller ConfigMap is read (config `argo`; default argo/workflow-controller-configmap). */
+  readonly argo?: { readonly namespace: string; readonly configMap: string };
 }
 
 function nsNameOf(object: unknown): { namespace: string; name: string } | null {
@@ -131,6 +136,8 @@ export class ClusterWatch {
   readonly nodes = new NodePlatforms();
   /** Tekton's cluster defaults (src/cluster/tekton-defaults.ts): optional, so never part of readiness. */
   readonly tekton: TektonDefaultsWatch;
+  /** Argo's workflowDefaults (src/cluster/argo-defaults.ts): optional, so never part of readiness. */
+  readonly argo: ArgoDefaultsWatch;
   readonly reflectors: readonly Reflector[];
   /** The API client (shared with the audit's watches, Lease and writes). */
   readonly client: KubeClient;
@@ -194,6 +201,12 @@ export class ClusterWatch {
       namespace: opts.tektonNamespace ?? TEKTON_DEFAULTS.namespace,
       ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
     });
+    this.argo = new ArgoDefaultsWatch({
+      client: this.client,
+      logger: opts.logger,
+      ...(opts.argo ?? { namespace: ARGO_CONFIG.namespace, configMap: ARGO_CONFIG.name }),
+      ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
+    });
     this.reflectors = [...secretReflectors, serviceAccounts, namespaces, nodes];
     this.storeReflectors = [...secretReflectors, serviceAccounts];
   }
@@ -204,6 +217,7 @@ export class ClusterWatch {
   start(): this {
     for (const r of this.reflectors) r.start();
     this.tekton.start();
+    this.argo.start();
     return this;
   }
 
@@ -211,6 +225,7 @@ export class ClusterWatch {
   stop(): void {
     for (const r of this.reflectors) r.stop();
     this.tekton.stop();
+    this.argo.stop();
     void this.client.close();
   }
 

@@ -58,6 +58,12 @@ export interface Config {
    * sets none gets).
    */
   readonly tekton: { readonly namespace: string };
+  /**
+   * Argo Workflows: the workflow controller's configuration ConfigMap (its namespace and its
+   * `--configmap` name), where `serve` and `audit` read its `workflowDefaults` (merged under every
+   * workflow it runs: ServiceAccount, pull secrets, templateDefaults, podSpecPatch).
+   */
+  readonly argo: { readonly namespace: string; readonly configMap: string };
   /** The continuous audit inside `serve` (docs/audit.md). */
   readonly audit: {
     /** On by default; it runs only where cluster data is available (--kubeconfig or in a cluster). */
@@ -181,6 +187,16 @@ export const CONFIG_SCHEMA = {
       properties: {
         // A namespace name is a DNS label (apimachinery ValidateNamespaceName).
         namespace: { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'tekton-pipelines' },
+      },
+      default: {},
+    },
+    argo: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        namespace: { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'argo' },
+        // A ConfigMap name is a DNS subdomain (apimachinery IsDNS1123Subdomain).
+        configMap: { type: 'string', maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', default: 'workflow-controller-configmap' },
       },
       default: {},
     },

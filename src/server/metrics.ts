@@ -23,8 +23,9 @@ export function createMetrics(
   opts: {
     readonly defaultMetrics?: boolean;
     /**
-     * Whether each project's cluster defaults are known (read from the cluster), by project: a Tekton
-     * run that relies on unknown defaults gets a warning instead of an exact answer (docs/carriers.md).
+     * Whether each project's cluster defaults are known (read from the cluster), by project (`tekton`,
+     * `argo`): a run that relies on unknown defaults gets a warning instead of an exact answer
+     * (docs/carriers.md).
      */
     readonly carrierDefaultsKnown?: () => Readonly<Record<string, boolean>>;
   } = {},
@@ -34,7 +35,7 @@ export function createMetrics(
   if (known) {
     new Gauge({
       name: 'pullguard_carrier_defaults_known',
-      help: "1 when a project's cluster defaults (Tekton's config-defaults) are read, 0 while they are not (runs relying on them get warnings, not exact answers).",
+      help: "1 when a project's cluster defaults (tekton: Tekton's config-defaults; argo: Argo's workflowDefaults) are read, 0 while they are not (runs relying on them get warnings, not exact answers).",
       labelNames: ['project'] as const,
       registers: [registry],
       collect() {

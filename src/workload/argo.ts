@@ -28,14 +28,16 @@
  *
  * What the controller takes from other objects — a `templateRef` to a template of a WorkflowTemplate,
  * a `workflowTemplateRef` to a whole one — is read when that object is known (argoReferences below:
- * `pullguard check` with it among its inputs), else reported as a note; the controller's own
- * `workflowDefaults` (its configuration) are never known here.
+ * `pullguard check` with it among its inputs), else reported as a note. The controller's own
+ * `workflowDefaults` (its configuration ConfigMap) are the third layer of the workflow that runs
+ * (argoDefaults, argoReferences): merged in when known (CarrierEnvironment.argo), else a missing
+ * credential is uncertain (PodReading.credentialsElsewhere), never a denial.
  *
  * Pure.
  */
 import { parse as parseYaml } from 'yaml';
 import type { ImageUse } from '../findings/types.js';
-import type { PodNote, PodReading } from './reading.js';
+import type { ArgoDefaults, CarrierEnvironment, CredentialsElsewhere, PodNote, PodReading } from './reading.js';
 import { valueAt } from './paths.js';
 
 type Json = Record<string, unknown>;
@@ -400,21 +402,132 @@ const ownerName = (kind: TemplateKind, name: string): string => `${kind} ${JSON.
  *
  * Images found in another object are reported at the reference's line in this one.
  */
-export function argoReferences(object: Json, specKeys: Keys, lookup?: WorkflowTemplateLookup): ArgoReferences {
+export function argoReferences(object: Json, specKeys: Keys, lookup?: WorkflowTemplateLookup, env: CarrierEnvironment = {}): ArgoReferences {
+  const read = referencesOf(object, specKeys, lookup, env);
+  // Pods read from the workflow's own templates carry this in argoTemplateReader.
+  if (env.argo !== undefined) return read;
+  const elsewhere = defaultsNotRead(env);
+  return { pods: read.pods.map((p) => ({ ...p, reading: { ...p.reading, credentialsElsewhere: elsewhere } })), notes: read.notes };
+}
+
+function referencesOf(object: Json, specKeys: Keys, lookup: WorkflowTemplateLookup | undefined, env: CarrierEnvironment): ArgoReferences {
   const spec = obj(valueAt(object, specKeys));
+  const defaults = defaultsToMerge(env);
   const wtr = spec['workflowTemplateRef'];
-  if (!isObject(wtr) || typeof wtr['name'] !== 'string') return referencesIn(object, specKeys, lookup);
+  if (!isObject(wtr) || typeof wtr['name'] !== 'string') {
+    return defaults ? fromExec(object, specKeys, { defaults, configMap: configMapOf(env) }, lookup) : referencesIn(object, specKeys, lookup);
+  }
   const field = `${fieldOf(specKeys)}.workflowTemplateRef`;
   const kind = kindOf(wtr);
   const target = ownerName(kind, wtr['name']);
   const other = lookup?.(kind, wtr['name']);
   const ownTemplates = Array.isArray(spec['templates']) && spec['templates'].length > 0;
-  if (other && !ownTemplates) return fromWorkflowTemplate(object, specKeys, obj(other['spec']), target, field, lookup);
-  const own = referencesIn(object, specKeys, lookup);
+  const layers = defaults ? { defaults, configMap: configMapOf(env) } : {};
+  if (other && !ownTemplates) return fromExec(object, specKeys, { ...layers, template: { spec: obj(other['spec']), owner: target, refField: field } }, lookup);
+  const own = defaults ? fromExec(object, specKeys, { defaults, configMap: configMapOf(env) }, lookup) : referencesIn(object, specKeys, lookup);
   const message = other
     ? `this workflow has templates of its own and a workflowTemplateRef to ${target}: Argo refuses it ("Templates is invalid field in spec if workflow referred WorkflowTemplate reference"), so it runs no pod; its own templates are checked as written, ${target} is not merged in`
     : `this workflow runs the templates of ${target} (workflowTemplateRef), which are not read here: their images are checked where that ${kind} itself is checked or applied`;
   return { pods: own.pods, notes: [{ field, message }, ...own.notes] };
+}
+
+// --- the controller's workflowDefaults ----------------------------------------------------------
+
+/**
+ * Where the workflow controller reads its configuration unless told otherwise: the ConfigMap named by
+ * its `--configmap` flag (v3.7.18 cmd/workflow-controller/main.go:198, default common.ConfigMapName
+ * `workflow-controller-configmap`) in its own namespace (`argo` in the project's install manifests;
+ * helm names it `<release>-workflow-controller-configmap`).
+ */
+export const ARGO_CONFIG = { namespace: 'argo', name: 'workflow-controller-configmap' } as const;
+
+/**
+ * The controller's `workflowDefaults` out of its ConfigMap's data, read as v3.7.18 config/controller.go
+ * parseConfigMap reads it: either the whole configuration as YAML under the one key `config` (the older
+ * format the argo-helm chart still writes; a `config` key beside others is refused: "if you have an item
+ * in your config map named 'config', you must only have one item"), or every key as a top-level
+ * field of it (`workflowDefaults: |` — a value with a newline is indented under its key, others
+ * written inline, then the whole is parsed as YAML). `workflowDefaults` is a Workflow
+ * (config/config.go:87 Config.WorkflowDefaults *wfv1.Workflow): its `spec` is what is merged into
+ * workflows; its metadata decides no pod. A configuration without it gives no defaults.
+ *
+ * Text the controller could not parse is a problem: the controller itself stops on it
+ * (workflow/controller/controller.go updateConfigFromConfigMap: log.Fatalf "Failed to parse controller
+ * config map"), so what it runs with is not known. pullguard reads only `workflowDefaults`: the
+ * controller's strict check of the other keys' fields (yaml.UnmarshalStrict) is not repeated.
+ */
+export function argoDefaults(data: unknown, parse: (text: string) => unknown): { readonly defaults: ArgoDefaults; readonly problem: string | null } {
+  const d = isObject(data) ? data : {};
+  const keys = Object.keys(d);
+  let text: string;
+  if (keys.includes('config')) {
+    if (keys.length !== 1) return { defaults: {}, problem: `it has the key "config" and ${keys.length - 1} other key${keys.length > 2 ? 's' : ''}, which the controller refuses ("if you have an item in your config map named 'config', you must only have one item")` };
+    text = String(d['config']);
+  } else {
+    text = keys
+      .map((name) => {
+        const value = String(d[name]);
+        // strings.Trim(value, "\n"), every line indented by two spaces.
+        return value.includes('\n') ? `${name}:\n  ${value.replace(/^\n+|\n+$/g, '').split('\n').join('\n  ')}\n` : `${name}: ${value}\n`;
+      })
+      .join('');
+  }
+  let config: unknown;
+  try {
+    config = parse(text);
+  } catch (err) {
+    // The yaml library's first line ends with ':' before the excerpt it shows on the next lines.
+    return { defaults: {}, problem: `its configuration is not YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}` };
+  }
+  if (config === null || config === undefined) return { defaults: {}, problem: null };
+  if (!isObject(config)) return { defaults: {}, problem: `its configuration is ${describe(config)}, not a map of settings` };
+  const wd = config['workflowDefaults'];
+  if (wd === undefined || wd === null) return { defaults: {}, problem: null };
+  if (!isObject(wd)) return { defaults: {}, problem: `workflowDefaults is ${describe(wd)}, not a Workflow` };
+  const spec = wd['spec'];
+  if (spec === undefined || spec === null) return { defaults: {}, problem: null };
+  if (!isObject(spec)) return { defaults: {}, problem: `workflowDefaults.spec is ${describe(spec)}, not a workflow spec` };
+  return { defaults: { spec }, problem: null };
+}
+
+/** How messages name the ConfigMap: `argo/workflow-controller-configmap`. */
+function configMapOf(env: CarrierEnvironment): string {
+  return env.argoConfigMap ?? `${ARGO_CONFIG.namespace}/${ARGO_CONFIG.name}`;
+}
+
+/** The defaults' spec when there is one to merge (known and not empty); else undefined. */
+function defaultsToMerge(env: CarrierEnvironment): Json | undefined {
+  const spec = env.argo?.spec;
+  return spec !== undefined && isSet(spec) ? spec : undefined;
+}
+
+/**
+ * How a workflow's uncertain credential is phrased while the controller's workflowDefaults are not
+ * known. Every workflow is uncertain then, not only one that sets no pull secrets: the defaults' are
+ * merged by name into the workflow's own (WorkflowSpec.imagePullSecrets, patchMergeKey "name",
+ * workflow_types.go:351), and their serviceAccountName applies where the workflow sets none.
+ */
+function defaultsNotRead(env: CarrierEnvironment): CredentialsElsewhere {
+  const at = configMapOf(env);
+  const why = env.argoUnknown ? `: ${env.argoUnknown}` : '';
+  return {
+    text: `Argo's workflowDefaults (ConfigMap ${at}) may set the workflow's ServiceAccount and add pull secrets, and were not read${why}`,
+    short: "Argo's workflowDefaults (unread)",
+    fix: `give the workflow a pull secret for the registry (spec.imagePullSecrets), or let pullguard read ConfigMap ${at} (among pullguard check's inputs; serve and audit read it from the cluster)`,
+  };
+}
+
+/**
+ * The reader of one template of the workflow spec at `specKeys` (the carrier table's pod sites). While
+ * there are workflowDefaults to merge, every pod is read from the merged spec instead (argoReferences,
+ * which knows which lines they come from), so this reads nothing.
+ */
+export function argoTemplateReader(specKeys: Keys): (object: Json, at: Keys, env: CarrierEnvironment) => PodReading {
+  return (object, at, env) => {
+    if (defaultsToMerge(env)) return { uses: [], podSpec: {}, replaced: [], notes: [] };
+    const pod = argoTemplatePod(object, specKeys, at);
+    return env.argo === undefined ? { ...pod, credentialsElsewhere: defaultsNotRead(env) } : pod;
+  };
 }
 
 /** A workflow spec that is `spec` merged over `base`, and where each of its fields was written. */
@@ -530,23 +643,67 @@ function withValueAt(object: Json, keys: Keys, value: Json): Json {
   return { ...object, [k]: withValueAt(obj(object[k]), rest, value) };
 }
 
-/** The pods of a workflow whose spec comes from a WorkflowTemplate (`otherSpec`, named `owner`) it names at `refField`. */
-function fromWorkflowTemplate(object: Json, specKeys: Keys, otherSpec: Json, owner: string, refField: string, lookup?: WorkflowTemplateLookup): ArgoReferences {
+/** The layers under a workflow's own spec: a WorkflowTemplate it names (workflowTemplateRef), the controller's workflowDefaults. */
+interface Layers {
+  readonly template?: { readonly spec: Json; readonly owner: string; readonly refField: string };
+  readonly defaults?: Json;
+  /** The defaults' ConfigMap (`argo/workflow-controller-configmap`), for messages. */
+  readonly configMap?: string;
+}
+
+/**
+ * The pods of the workflow that runs (execWf): JoinWorkflowSpec(wfSpec, wftSpec, wfDefaultSpec)
+ * (v3.7.18 workflow/util/merge.go:275) — this workflow over the WorkflowTemplate it names, that over
+ * the controller's workflowDefaults, each a MergeTo (the upper layer wins). A workflow without
+ * workflowTemplateRef gets the same last step (workflow/controller/controller.go setWorkflowDefaults:
+ * MergeTo(WorkflowDefaults, wf), called from operator.go:4227 setExecWorkflow); so does the Workflow a
+ * CronWorkflow creates (a copy of its workflowSpec, workflow/common/convert.go
+ * ConvertCronWorkflowToWorkflow) and one submitted from a WorkflowTemplate (NewWorkflowFromWorkflowTemplate:
+ * a workflowTemplateRef). A field of the merged spec is reported where this workflow wrote it, at the
+ * workflowTemplateRef for the template's, and at the spec's own line for the defaults' (the object
+ * has no line for them), its container named "with Argo's workflowDefaults (ConfigMap …)".
+ */
+function fromExec(object: Json, specKeys: Keys, layers: Layers, lookup?: WorkflowTemplateLookup): ArgoReferences {
   const specField = fieldOf(specKeys);
-  const joined = joinWorkflowSpec(obj(valueAt(object, specKeys)), otherSpec);
-  const exec = withValueAt(object, specKeys, joined.spec);
-  // A field of the merged spec is reported where this workflow wrote it, else at the reference.
-  const relocate = (f: string): string => {
-    if (!f.startsWith(`${specField}.`)) return refField;
-    const own = joined.ownField(f.slice(specField.length + 1));
-    return own === null ? refField : `${specField}.${own}`;
+  const own = obj(valueAt(object, specKeys));
+  const first = layers.template ? joinWorkflowSpec(own, layers.template.spec) : null;
+  const second = layers.defaults ? joinWorkflowSpec(first ? first.spec : own, layers.defaults) : null;
+  const spec = second ? second.spec : first ? first.spec : own;
+  const exec = withValueAt(object, specKeys, spec);
+  const refField = layers.template?.refField ?? specField;
+  const owner = layers.template?.owner;
+  // Where a field of the merged spec was written: this workflow's field, 'template' or 'defaults'.
+  const origin = (rel: string): string => {
+    let r: string | null = rel;
+    if (second) {
+      r = second.ownField(r);
+      if (r === null) return 'defaults';
+    }
+    if (first) {
+      r = first.ownField(r);
+      if (r === null) return 'template';
+    }
+    return `=${r}`;
   };
+  const where = (f: string): { field: string; defaults: boolean } => {
+    if (!f.startsWith(`${specField}.`)) return { field: refField, defaults: false };
+    const o = origin(f.slice(specField.length + 1));
+    if (o === 'defaults') return { field: specField, defaults: true };
+    if (o === 'template') return { field: refField, defaults: false };
+    return { field: `${specField}.${o.slice(1)}`, defaults: false };
+  };
+  const relocate = (f: string): string => where(f).field;
+  const withDefaults = ` with Argo's workflowDefaults (ConfigMap ${layers.configMap ?? `${ARGO_CONFIG.namespace}/${ARGO_CONFIG.name}`})`;
   const relocated = (r: PodReading): PodReading => ({
     ...r,
-    uses: r.uses.map((u) => ({ ...u, field: relocate(u.field) })),
+    uses: r.uses.map((u) => {
+      const w = where(u.field);
+      return { ...u, field: w.field, ...(w.defaults ? { within: `${u.within ?? 'the workflow'}${withDefaults}` } : {}) };
+    }),
     replaced: r.replaced.map(relocate),
     notes: r.notes.map((n) => ({ ...n, field: relocate(n.field) })),
   });
+  const joined = { spec };
   const pods: { field: string; reading: PodReading }[] = [];
   const notes: PodNote[] = [];
   // The templates, then the inline templates of steps, then of DAG tasks: the carrier table's order.
@@ -564,7 +721,7 @@ function fromWorkflowTemplate(object: Json, specKeys: Keys, otherSpec: Json, own
   });
   for (const site of sites) {
     const r = relocated(argoTemplatePod(exec, specKeys, site, owner));
-    if (r.uses.length > 0) pods.push({ field: refField, reading: r });
+    if (r.uses.length > 0) pods.push({ field: layers.template ? refField : relocate(fieldOf(site)), reading: r });
     else notes.push(...r.notes);
   }
   const refs = referencesIn(exec, specKeys, lookup, owner);

@@ -26,7 +26,7 @@
  * Pure data plus pure functions.
  */
 import type { ImageUse } from '../findings/types.js';
-import { ARGO_CONTAINER_PATHS, argoReferences, argoTemplatePod } from './argo.js';
+import { ARGO_CONTAINER_PATHS, argoReferences, argoTemplateReader } from './argo.js';
 import type { CarrierEnvironment, ElsewhereReading, PodReading } from './reading.js';
 import { mergePodTemplateWithDefault, TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
 import { isObject, obj, path, valueAt, type PathStep } from './paths.js';
@@ -177,7 +177,7 @@ const ARGO_CONTAINERS: ContainerRow[] = ARGO_CONTAINER_PATHS.map((c) => ({ ...c 
 
 function argoPods(specPath: string): Row['pods'] {
   const specKeys = specPath.split('.');
-  const read: PodReader = (object, at) => argoTemplatePod(object, specKeys, at);
+  const read: PodReader = argoTemplateReader(specKeys);
   return [
     { path: `${specPath}.templates[*]`, containers: ARGO_CONTAINERS, read },
     { path: `${specPath}.templates[*].steps[*][*].inline`, containers: ARGO_CONTAINERS, read },
@@ -204,7 +204,7 @@ const argoWorkflowKind = (kind: string, resource: string, namespaced = true): Ro
   // WorkflowTemplate and ClusterWorkflowTemplate carry a WorkflowSpec too (workflow_template_types.go).
   pods: argoPods('spec'),
   substitution: 'argo',
-  elsewhere: (object, env) => argoReferences(object, ['spec'], argoLookup(object, env)),
+  elsewhere: (object, env) => argoReferences(object, ['spec'], argoLookup(object, env), env),
 });
 
 // --- Tekton Pipelines ---------------------------------------------------------------------------
@@ -303,7 +303,7 @@ const WELL_KNOWN: Row[] = [
     project: 'Argo Workflows',
     pods: argoPods('spec.workflowSpec'),
     substitution: 'argo',
-    elsewhere: (object, env) => argoReferences(object, ['spec', 'workflowSpec'], argoLookup(object, env)),
+    elsewhere: (object, env) => argoReferences(object, ['spec', 'workflowSpec'], argoLookup(object, env), env),
   },
   // tektoncd/pipeline pkg/apis/pipeline/v1 (v1beta1 has the same fields for these paths).
   { kind: 'Task', groups: ['tekton.dev'], versions: ['v1', 'v1beta1'], resource: 'tasks', project: 'Tekton Pipelines', pods: [{ path: 'spec', containers: TEKTON_CONTAINERS, read: tektonTaskSpec() }], substitution: 'tekton' },

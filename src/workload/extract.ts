@@ -283,7 +283,7 @@ export function extractCarrier(object: unknown, carrier: Carrier, env: CarrierEn
     for (const p of e.pods) {
       notes.push(...p.reading.notes);
       replaced.push(...p.reading.replaced);
-      if (p.reading.uses.length > 0) pods.push({ field: p.field, podSpec: p.reading.podSpec, uses: keep([...p.reading.uses]) });
+      if (p.reading.uses.length > 0) pods.push({ field: p.field, podSpec: p.reading.podSpec, uses: keep([...p.reading.uses]), ...(p.reading.credentialsElsewhere ? { credentialsElsewhere: p.reading.credentialsElsewhere } : {}) });
     }
   }
   let missing: string | null = null;

@@ -46,6 +46,11 @@ export interface TektonDefaults {
   readonly podTemplate?: Json;
 }
 
+/** Argo's workflowDefaults (config/config.go Config.WorkflowDefaults, a Workflow): only its spec decides pods. */
+export interface ArgoDefaults {
+  readonly spec?: Json;
+}
+
 /**
  * What a carrier's controller takes from outside the object, when pullguard knows it: `pullguard
  * check` builds it from its other inputs; the webhook and the audit from the cluster (Tekton's
@@ -70,6 +75,16 @@ export interface CarrierEnvironment {
    * among the inputs.
    */
   readonly tektonUnknown?: string;
+  /**
+   * Argo Workflows' `workflowDefaults` (the workflow controller's configuration ConfigMap,
+   * `argo/workflow-controller-configmap` by default): the WorkflowSpec the controller merges under every
+   * workflow it runs (src/workload/argo.ts); `{}` when the configuration sets none.
+   */
+  readonly argo?: ArgoDefaults;
+  /** Where the controller's ConfigMap is read (`argo/workflow-controller-configmap`, config `argo`), for messages. */
+  readonly argoConfigMap?: string;
+  /** Why Argo's workflowDefaults are not known when `argo` is absent, as a clause; absent when the ConfigMap was simply not among the inputs. */
+  readonly argoUnknown?: string;
   /** A WorkflowTemplate (in the object's namespace) or ClusterWorkflowTemplate an Argo templateRef or workflowTemplateRef names. */
   readonly workflowTemplate?: (kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate', namespace: string, name: string) => Json | undefined;
 }

@@ -22,7 +22,7 @@ function runChild(mode: string): Promise<ChildResult> {
 t.test('serve with a client-certificate kubeconfig lists and watches without client-node', async (t) => {
   const r = await runChild('serve-cert');
   t.same(r.detail, { auth: 'client-certificate', synced: true, regcred: 'usable' });
-  t.same(r.paths, ['/api/v1/namespaces', '/api/v1/namespaces watch', '/api/v1/namespaces/tekton-pipelines/configmaps', '/api/v1/namespaces/tekton-pipelines/configmaps watch', '/api/v1/nodes', '/api/v1/nodes watch', '/api/v1/secrets', '/api/v1/secrets watch', '/api/v1/serviceaccounts', '/api/v1/serviceaccounts watch']);
+  t.same(r.paths, ['/api/v1/namespaces', '/api/v1/namespaces watch', '/api/v1/namespaces/argo/configmaps', '/api/v1/namespaces/argo/configmaps watch', '/api/v1/namespaces/tekton-pipelines/configmaps', '/api/v1/namespaces/tekton-pipelines/configmaps watch', '/api/v1/nodes', '/api/v1/nodes watch', '/api/v1/secrets', '/api/v1/secrets watch', '/api/v1/serviceaccounts', '/api/v1/serviceaccounts watch']);
   t.same(r.loaded, []);
 });
 

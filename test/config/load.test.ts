@@ -16,6 +16,7 @@ t.test('defaults', async (t) => {
     platforms: [],
     carriers: [],
     tekton: { namespace: 'tekton-pipelines' },
+    argo: { namespace: 'argo', configMap: 'workflow-controller-configmap' },
     cache: { maxEntries: 10000, positiveTagSeconds: 300, positiveDigestSeconds: 86400, negativeSeconds: 30 },
     audit: { enabled: true, intervalSeconds: 600, registryLookupsPerMinute: 300, concurrency: 4, maxProblemSeries: 2000, lease: { name: 'pullguard-audit', durationSeconds: 15 } },
     timeouts: { admissionMarginMs: 1000, defaultBudgetMs: 8000, registryRequestMs: 4000 },
@@ -44,6 +45,9 @@ t.test('every problem is reported with its path', async (t) => {
     { name: 'bad namespace', text: 'exemptions:\n  namespaces: [Kube_System]\n', problems: ['exemptions.namespaces.0: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },
     { name: 'bad Tekton namespace', text: 'tekton:\n  namespace: Tekton_Pipelines\n', problems: ['tekton.namespace: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },
     { name: 'unknown Tekton key', text: 'tekton:\n  configMap: defaults\n', problems: ['tekton: unknown key "configMap"'] },
+    { name: 'bad Argo namespace', text: 'argo:\n  namespace: argo.ns\n', problems: ['argo.namespace: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"'] },
+    { name: 'bad Argo ConfigMap name', text: 'argo:\n  configMap: Workflow_Config\n', problems: ['argo.configMap: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"'] },
+    { name: 'unknown Argo key', text: 'argo:\n  name: x\n', problems: ['argo: unknown key "name"'] },
     { name: 'YAML syntax', text: 'mode: [\n', problems: ['line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', text: 'mode: warn\nmode: off\n', problems: ['line 2, column 1: Map keys must be unique'] },
   ];

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { CUSTOM_RESOURCE_CARRIERS, KUBERNETES_CARRIERS } from '../../src/workload/carriers.js';
 import { TEKTON_DEFAULTS } from '../../src/workload/tekton.js';
+import { ARGO_CONFIG } from '../../src/workload/argo.js';
 
 const CI = process.env['CI'] === 'true';
 const exec = promisify(execFile);
@@ -92,8 +93,8 @@ if (missing !== null) {
     const component = docs.find((d) => d['kind'] === 'ClusterRole' && d['metadata']['name'] === 'pullguard-custom-resources');
     t.ok(component, 'the component adds its ClusterRole');
     for (const r of component?.['rules'] ?? []) t.same(r['verbs'], ['list', 'watch'], `${r['apiGroups']}: read-only`);
-    // Of core objects, only the ConfigMap Tekton's cluster defaults live in (src/cluster/tekton-defaults.ts).
+    // Of core objects, only the ConfigMaps of Tekton's cluster defaults and Argo's workflowDefaults (src/cluster/tekton-defaults.ts, argo-defaults.ts).
     const core = (component?.['rules'] ?? []).filter((r: Obj) => r['apiGroups'].includes(''));
-    t.same(core, [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [TEKTON_DEFAULTS.name], verbs: ['list', 'watch'] }], 'core: only the config-defaults ConfigMap, by name');
+    t.same(core, [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [TEKTON_DEFAULTS.name, ARGO_CONFIG.name], verbs: ['list', 'watch'] }], "core: only Tekton's config-defaults and Argo's workflow controller ConfigMap, by name");
   });
 }
