@@ -29,7 +29,7 @@ import type { ImageUse } from '../findings/types.js';
 import { ARGO_CONTAINER_PATHS, argoReferences, argoTemplateReader } from './argo.js';
 import type { CarrierEnvironment, ElsewhereReading, PodReading } from './reading.js';
 import { mergePodTemplateWithDefault, TEKTON_CONTAINER_PATHS, tektonTaskSpec } from './tekton.js';
-import { path, valueAt, type PathStep } from './paths.js';
+import { isObject, obj, path, valueAt, type PathStep } from './paths.js';
 
 type ImageSlot = ImageUse['slot'];
 
@@ -141,14 +141,6 @@ function row(origin: CarrierOrigin, r: Row): Carrier {
     substitution: r.substitution ?? null,
     ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
   };
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown): Json {
-  return isObject(v) ? v : {};
 }
 
 function nonEmpty(v: unknown): boolean {

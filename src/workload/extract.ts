@@ -21,7 +21,7 @@
  */
 import type { ImageUse } from '../findings/types.js';
 import { CARRIER_KINDS as KUBERNETES_KINDS, carrierFor, type Carrier, type CarrierEnvironment, type CredentialsElsewhere, type PodNote } from './carriers.js';
-import { resolve, type PathProblem, type PathStep } from './paths.js';
+import { describe, isObject, resolve, type PathProblem, type PathStep } from './paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,16 +65,6 @@ export interface PodSpecSite {
 export interface Workload {
   readonly site: PodSpecSite;
   readonly uses: readonly ImageUse[];
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /** Locate the pod spec of a carrier object. `kind` must be a carrier kind. */

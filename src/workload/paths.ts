@@ -80,14 +80,26 @@ export interface Resolved {
   readonly problems: readonly PathProblem[];
 }
 
-function isObject(v: unknown): v is Json {
+/** A JSON object (not null, not a list): what a YAML mapping parses to. */
+export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The object, or an empty one for anything else (a field that is absent or of another shape). */
+export function obj(v: unknown): Json {
+  return isObject(v) ? v : {};
+}
+
+/** What a value is, for messages: `null`, `a list`, `an object`, `a string`. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** Keys from the object's root → its field path (`spec.templates[2].container`). */
+export function fieldOf(keys: readonly (string | number)[]): string {
+  return keys.reduce<string>((f, k) => join(f, k), '');
 }
 
 /** `a.b` + `c` → `a.b.c`; map keys that are not plain names are still joined with a dot. */

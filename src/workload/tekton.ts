@@ -15,22 +15,10 @@
  */
 import type { ImageUse } from '../findings/types.js';
 import type { CarrierEnvironment, CredentialsElsewhere, PodNote, PodReading, TektonDefaults } from './reading.js';
-import { valueAt } from './paths.js';
+import { describe, fieldOf, isObject, valueAt } from './paths.js';
 
 type Json = Record<string, unknown>;
 type Keys = readonly (string | number)[];
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
-}
-
-const fieldOf = (keys: Keys): string => keys.reduce<string>((f, k) => (typeof k === 'number' ? `${f}[${k}]` : f === '' ? k : `${f}.${k}`), '');
 
 /** A TaskSpec's container-like entries (relative paths), for the carrier table and its docs. */
 export const TEKTON_CONTAINER_PATHS: readonly { readonly path: string; readonly slot: ImageUse['slot'] }[] = [
