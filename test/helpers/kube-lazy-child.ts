@@ -111,6 +111,12 @@ if (mode === 'serve-cert') {
   const connection = await loadClusterConnection(kubeconfig({ 'client-certificate-data': b64(pki.serverCertPem), 'client-key-data': b64(pki.serverKeyPem) }), {});
   const watch = new ClusterWatch({ connection, logger: { info: () => undefined, warn: () => undefined } }).start();
   await waitFor('every reflector to list', 10_000, () => (watch.notReadyReason() === null ? true : undefined));
+  // The controllers' ConfigMaps are not part of readiness, and a watch starts after its list: on a
+  // loaded machine both come later, so wait for them before saying what was requested.
+  const read = (r: { unknown?: string | undefined }) => !(r.unknown ?? '').endsWith('has not been read yet');
+  await waitFor('the ConfigMaps to be listed and every list watched', 10_000, () =>
+    read(watch.tekton.current()) && read(watch.argo.current()) && paths.filter((p) => !p.endsWith(' watch')).every((p) => paths.includes(`${p} watch`)) ? true : undefined,
+  );
   watch.stop();
   detail = { auth: connection.auth, synced: true, regcred: watch.store.secret('default', 'regcred')?.pull.status ?? null };
 } else if (mode === 'check-token') {
