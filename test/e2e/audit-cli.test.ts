@@ -170,6 +170,34 @@ async function scene(t: Test): Promise<void> {
     t.equal(known.report.objects.find((o) => o.kind === 'TaskRun')?.verdict, 'allow');
   });
 
+  await t.test("an Argo Workflow that lists no pull secrets: decided by Argo's workflowDefaults, read from the cluster", async (t) => {
+    await installCrd(kube, crd('argoproj.io', 'Workflow', 'workflows', 'v1alpha1'));
+    await namespace(kube, 'wf');
+    await apply(
+      kube,
+      pullSecret('regcred', 'wf', host, reg.users.alice),
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'build-1', namespace: 'wf' }, spec: { entrypoint: 'build', templates: [{ name: 'build', container: { image: `${host}/team/app:1.0` } }] } },
+    );
+
+    // No argo namespace: the defaults are not known, so the registry's demand for credentials is a warning.
+    const unknown = await audit('-n', 'wf');
+    t.equal(unknown.code, 0, unknown.stderr);
+    t.match(unknown.stderr, "pullguard audit: Argo's workflowDefaults are not known (ConfigMap argo/workflow-controller-configmap does not exist (set argo.namespace to the namespace the Argo workflow controller runs in)); workflows missing a credential get warnings");
+    const wf1 = unknown.report.objects.find((o) => o.kind === 'Workflow');
+    t.equal(wf1?.verdict, 'warn', 'a warning, not a denial');
+    t.match(wf1?.findings[0], { code: 'IMAGE_UNVERIFIED', container: 'main', image: `${host}/team/app:1.0` });
+    t.match(wf1?.findings[0]?.message, "were not read: ConfigMap argo/workflow-controller-configmap does not exist");
+
+    // The controller's workflowDefaults give the pull secret (keys directly under data): pullable, nothing to say.
+    await apply(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argo' } });
+    await apply(kube, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workflow-controller-configmap', namespace: 'argo' }, data: { workflowDefaults: 'spec:\n  imagePullSecrets:\n    - name: regcred\n' } });
+    const known = await audit('-n', 'wf');
+    t.equal(known.code, 0, known.stderr);
+    t.notMatch(known.stderr, "Argo's workflowDefaults", 'nothing said of the defaults once read');
+    t.same(problems(known.report.objects), [], "the defaults' pull secret holds the credential");
+    t.equal(known.report.objects.find((o) => o.kind === 'Workflow')?.verdict, 'allow');
+  });
+
   await t.test('usage and unreadable clusters exit 2 with a clear message', async (t) => {
     const both = await run(['audit', '-n', 'a', '-A']);
     t.equal(both.code, 2);
