@@ -12,6 +12,10 @@ import { requireRegistry, startRegistry } from '../helpers/registry.js';
 import { apply, crd, deleteTag, deployment, installCrd, kubectl, namespace, ownedObjects, pullSecret, registryConfig, uidOf } from '../helpers/audit-cluster.js';
 import { run } from '../helpers/cli.js';
 
+// An API server, a registry and kubectl under a loaded machine (test files run in parallel, and
+// other work shares the cores): start and teardown alone took over a minute there. The same
+// bound as the other e2e files, instead of tap's 120 s per file.
+t.setTimeout(400_000);
 const missing = kubeUnavailableReason({ needKubectl: true });
 if (missing !== null) {
   if (process.env['CI'] === 'true') t.fail(`audit e2e prerequisites missing, and CI=true: ${missing}`);

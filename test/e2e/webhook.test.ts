@@ -53,6 +53,10 @@ function deployment(name: string, image: string): Obj {
 
 // ------------------------------------------------------------------------------------------------
 
+// An API server, pullguard serve and kubectl under a loaded machine (test files run in parallel, and
+// other work shares the cores): start and teardown alone took over a minute there. The same
+// bound as the other e2e files, instead of tap's 120 s per file.
+t.setTimeout(400_000);
 const missing = kubeUnavailableReason({ needKubectl: true });
 if (missing !== null) {
   if (CI) t.fail(`end-to-end prerequisites missing, and CI=true: ${missing}`);
