@@ -16,6 +16,8 @@ import { parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
+import type { ArgoEnvironment } from '../cluster/argo-defaults.js';
+import type { TektonEnvironment } from '../cluster/tekton-defaults.js';
 import { DEFAULT_EXCLUDES, MANIFEST_EXTENSIONS, readInputs } from './inputs.js';
 import {
   buildReport,
@@ -63,7 +65,8 @@ Options:
       --docker-config FILE
                           a docker config.json whose credentials the nodes use
                           (tried after pull secrets, as the kubelet does)
-      --kubeconfig FILE   read pull Secrets and ServiceAccounts from a cluster
+      --kubeconfig FILE   read pull Secrets and ServiceAccounts from a cluster, and
+                          the Tekton and Argo controllers' defaults (their ConfigMaps)
       --offline           make no network call: skip the registry checks
                           (reference and credential checks still run)
       --exclude PATTERN   do not read files or directories matching PATTERN (a
@@ -190,7 +193,15 @@ export interface CheckObjectsOptions {
   readonly input?: InputReport;
   /** Called as objects finish: how many of how many carriers are checked. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * The controllers' cluster defaults as `--kubeconfig` read them (Tekton's config-defaults, Argo's
+   * workflowDefaults), or why not: used where the inputs do not carry those ConfigMaps themselves.
+   */
+  readonly clusterEnvironment?: ClusterControllers;
 }
+
+/** What `check --kubeconfig` read of the controllers' ConfigMaps in the cluster. */
+export type ClusterControllers = TektonEnvironment & ArgoEnvironment;
 
 /**
  * Run the engine over every carrier object of a manifest set, CHECK_CONCURRENCY at a time, each with
@@ -207,7 +218,7 @@ export async function checkObjects(
   const notRead: NotReadEntry[] = [];
   let withoutImages = 0;
   const notes: DocumentNoteEntry[] = [...(opts.input?.notes ?? [])];
-  const environment = deps.environment ?? constant(carrierEnvironment(objects, opts.namespace, notes, deps.config.tekton.namespace, deps.config.argo));
+  const environment = deps.environment ?? constant(carrierEnvironment(objects, opts.namespace, notes, deps.config.tekton.namespace, deps.config.argo, opts.clusterEnvironment));
   for (const input of objects) {
     const o = input.manifest.object;
     const kind = str(o['kind']);
@@ -288,6 +299,8 @@ export function carrierEnvironment(
   notes: DocumentNoteEntry[],
   tektonNamespace: string = TEKTON_DEFAULTS.namespace,
   argoAt: { readonly namespace: string; readonly configMap: string } = { namespace: ARGO_CONFIG.namespace, configMap: ARGO_CONFIG.name },
+  /** What the cluster holds (`--kubeconfig`), for the ConfigMaps the inputs do not carry. */
+  fromCluster?: ClusterControllers,
 ): CarrierEnvironment {
   const templates = new Map<string, Record<string, unknown>>();
   let tekton: CarrierEnvironment['tekton'];
@@ -319,9 +332,14 @@ export function carrierEnvironment(
       } else argo = read.defaults;
     }
   }
+  // Among the inputs, a ConfigMap is what is checked against; else what the cluster holds, if read.
+  let tektonUnknown: string | undefined;
+  if (tekton === undefined && fromCluster) ({ tekton, tektonUnknown } = fromCluster);
+  if (argo === undefined && argoUnknown === undefined && fromCluster) ({ argo, argoUnknown } = fromCluster);
   return {
     ...(tekton ? { tekton } : {}),
     tektonNamespace,
+    ...(tektonUnknown ? { tektonUnknown } : {}),
     ...(argo ? { argo } : {}),
     argoConfigMap,
     ...(argoUnknown ? { argoUnknown } : {}),
@@ -346,6 +364,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   let input: InputReport = EMPTY_INPUT;
   let deps: EngineDeps;
   let registry: RegistryChecker | null = null;
+  let clusterEnvironment: ClusterControllers | undefined;
   try {
     options = parseCheckArgs(argv);
     if (options === 'help') {
@@ -389,8 +408,9 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     for (const p of problems) io.stderr.write(`pullguard check: ${problemSource(p)}: ${p.code}: ${p.message}\n`);
     const cluster = await clusterViewFor(
       objects.map((o) => o.manifest.object),
-      { defaultNamespace: options.namespace, kubeconfig: options.kubeconfig },
+      { defaultNamespace: options.namespace, kubeconfig: options.kubeconfig, controllers: { tekton: config.tekton, argo: config.argo } },
     );
+    clusterEnvironment = cluster.controllers;
     const state = cluster.state;
     for (const p of cluster.problems) io.stderr.write(`pullguard check: ${p}\n`);
     const dockerConfig = options.dockerConfig ? await readDockerConfig(options.dockerConfig) : undefined;
@@ -410,6 +430,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   const bar = progress(io.stderr, { enabled: io.stderrIsTTY === true });
   try {
     report = await checkObjects(objects, skipped, deps, {
+      ...(clusterEnvironment ? { clusterEnvironment } : {}),
       namespace: options.namespace,
       mode: options.mode,
       budgetMs: config.timeouts.defaultBudgetMs,

@@ -10,6 +10,8 @@ import type { ClusterStore } from '../cluster/store.js';
 import { loadPullObjects } from '../cluster/pull-objects.js';
 import { parseDockerConfigJSON, type DockerConfig } from '../credentials/dockerconfig.js';
 import { InputError } from './inputs.js';
+import { readArgoDefaults, type ArgoEnvironment } from '../cluster/argo-defaults.js';
+import { readTektonDefaults, type TektonEnvironment } from '../cluster/tekton-defaults.js';
 
 export async function readDockerConfig(path: string): Promise<DockerConfig> {
   let text: string;
@@ -28,21 +30,32 @@ export async function readDockerConfig(path: string): Promise<DockerConfig> {
  * reported missing — when it comes from a cluster, or when the manifests carry Secrets or
  * ServiceAccounts of their own (the set then describes the namespace). Manifests without any leave
  * the view incomplete: most repositories keep Secrets out of git, and "not found" would be noise.
+ * From a cluster, the controllers' cluster defaults are read too (Tekton's config-defaults, Argo's
+ * workflowDefaults, where `controllers` says they are), or why they could not be.
  */
 export async function clusterViewFor(
   objects: readonly Record<string, unknown>[],
-  opts: { readonly defaultNamespace: string; readonly kubeconfig?: string | undefined },
-): Promise<{ state: ClusterStore; problems: readonly string[] }> {
+  opts: {
+    readonly defaultNamespace: string;
+    readonly kubeconfig?: string | undefined;
+    readonly controllers?: { readonly tekton: { readonly namespace: string }; readonly argo: { readonly namespace: string; readonly configMap: string } };
+  },
+): Promise<{ state: ClusterStore; problems: readonly string[]; controllers?: TektonEnvironment & ArgoEnvironment }> {
   const carriesCredentials = objects.some((o) => o['kind'] === 'Secret' || o['kind'] === 'ServiceAccount');
   const { state, problems } = clusterStateFromObjects(objects, {
     defaultNamespace: opts.defaultNamespace,
     available: carriesCredentials || opts.kubeconfig !== undefined,
   });
-  if (opts.kubeconfig) await addClusterObjects(state, opts.kubeconfig);
-  return { state, problems };
+  if (!opts.kubeconfig) return { state, problems };
+  const controllers = await addClusterObjects(state, opts.kubeconfig, opts.controllers);
+  return { state, problems, ...(controllers ? { controllers } : {}) };
 }
 
-async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promise<void> {
+async function addClusterObjects(
+  state: ClusterStore,
+  kubeconfig: string,
+  controllers: NonNullable<Parameters<typeof clusterViewFor>[1]['controllers']> | undefined,
+): Promise<(TektonEnvironment & ArgoEnvironment) | undefined> {
   let client: KubeClient;
   try {
     client = new KubeClient(await loadClusterConnection(kubeconfig));
@@ -52,8 +65,15 @@ async function addClusterObjects(state: ClusterStore, kubeconfig: string): Promi
   try {
     await loadPullObjects(client, state);
   } catch (err) {
+    await client.close();
     // The client's message names the call and the HTTP status (`list /api/v1/secrets: HTTP 403: …`).
     throw new InputError(`--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts: ${(err as Error).message.split('\n')[0]}`);
+  }
+  try {
+    // Never an error: a ConfigMap that cannot be read leaves its defaults unknown, with the reason.
+    if (!controllers) return undefined;
+    const [tekton, argo] = await Promise.all([readTektonDefaults(client, controllers.tekton.namespace), readArgoDefaults(client, controllers.argo)]);
+    return { ...tekton, ...argo };
   } finally {
     await client.close();
   }

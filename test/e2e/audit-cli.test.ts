@@ -198,6 +198,24 @@ async function scene(t: Test): Promise<void> {
     t.equal(known.report.objects.find((o) => o.kind === 'Workflow')?.verdict, 'allow');
   });
 
+  await t.test("check --kubeconfig reads the controllers' defaults from the cluster too", async (t) => {
+    // The same TaskRun and Workflow as manifests, checked against the cluster's credentials and defaults.
+    const manifests = [
+      { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', metadata: { name: 'build-2', namespace: 'ci' }, spec: { taskSpec: { steps: [{ name: 'build', image: `${host}/team/app:1.0` }] } } },
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'build-2', namespace: 'wf' }, spec: { entrypoint: 'build', templates: [{ name: 'build', container: { image: `${host}/team/app:1.0` } }] } },
+    ];
+    const check = async (...args: string[]) => {
+      const r = await run(['check', '-c', config, '-o', 'json', ...args, '-'], manifests.map((m) => JSON.stringify(m)).join('\n'));
+      return { ...r, report: JSON.parse(r.stdout) as { objects: Entry[] } };
+    };
+    const cluster = await check('--kubeconfig', kube.kubeconfig);
+    t.equal(cluster.code, 0, cluster.stderr);
+    t.same(cluster.report.objects.map((o) => `${o.kind}:${o.verdict}`), ['TaskRun:allow', 'Workflow:allow'], "with the cluster's defaults, both are pullable");
+    // Without the cluster nothing says which credentials the runs get: warnings, not denials.
+    const alone = await check();
+    t.same(alone.report.objects.map((o) => `${o.kind}:${o.verdict}`), ['TaskRun:warn', 'Workflow:warn']);
+  });
+
   await t.test('usage and unreadable clusters exit 2 with a clear message', async (t) => {
     const both = await run(['audit', '-n', 'a', '-A']);
     t.equal(both.code, 2);
