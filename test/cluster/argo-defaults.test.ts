@@ -4,7 +4,8 @@
  * server, RBAC with resourceNames and the webhook's answers are in test/e2e/carriers.test.ts.
  */
 import t from 'tap';
-import { KubeApiError, type ListParams, type ListResult, type WatchEventType, type WatchParams } from '../../src/cluster/client.js';
+import { KubeApiError } from '../../src/cluster/client.js';
+import { scriptedClient } from '../helpers/scripted-api.js';
 import { ArgoDefaultsWatch, readArgoDefaults, type ArgoEnvironment } from '../../src/cluster/argo-defaults.js';
 import { waitFor } from '../helpers/kube.js';
 
@@ -57,56 +58,6 @@ t.test('readArgoDefaults: the answer of one GET, or why there is none', async (t
     t.same(paths, [`/api/v1/namespaces/argo/configmaps/${NAME}`], `${c.name}: one GET of the one object`);
   }
 });
-
-/** An API client whose list answers and watch events the test scripts. */
-function scriptedClient() {
-  const lists: { path: string; params: ListParams }[] = [];
-  const watches: string[] = [];
-  let listAnswer: (path: string) => ListResult | Error = () => ({ items: [], metadata: { resourceVersion: '1' } });
-  let send: ((type: WatchEventType, object: unknown) => void) | null = null;
-  let endWatch: ((err?: Error) => void) | null = null;
-  return {
-    lists,
-    watches,
-    answerLists(fn: (path: string) => ListResult | Error) {
-      listAnswer = fn;
-    },
-    event(type: WatchEventType, object: unknown) {
-      if (!send) throw new Error('no watch open');
-      send(type, object);
-    },
-    /** End the open watch with an error (a refused or dropped watch). */
-    failWatch(err: Error) {
-      endWatch?.(err);
-    },
-    get watching() {
-      return send !== null;
-    },
-    client: {
-      async list(path: string, params: ListParams): Promise<ListResult> {
-        lists.push({ path, params });
-        const a = listAnswer(path);
-        if (a instanceof Error) throw a;
-        return a;
-      },
-      watch(_path: string, params: WatchParams, onEvent: (type: WatchEventType, object: unknown) => void, signal: AbortSignal): Promise<void> {
-        watches.push(params.fieldSelector ?? '');
-        send = onEvent;
-        return new Promise<void>((resolve, reject) => {
-          endWatch = (err) => {
-            send = null;
-            if (err) reject(err);
-            else resolve();
-          };
-          signal.addEventListener('abort', () => {
-            send = null;
-            resolve();
-          });
-        });
-      },
-    },
-  };
-}
 
 t.test('ArgoDefaultsWatch: follows the ConfigMap, says why while it is not known, keeps the last value through errors', async (t) => {
   const api = scriptedClient();

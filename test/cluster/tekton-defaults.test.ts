@@ -4,7 +4,8 @@
  * server, RBAC with resourceNames and the webhook's answers are in test/e2e/carriers.test.ts.
  */
 import t from 'tap';
-import { KubeApiError, type ListParams, type ListResult, type WatchEventType, type WatchParams } from '../../src/cluster/client.js';
+import { KubeApiError } from '../../src/cluster/client.js';
+import { scriptedClient } from '../helpers/scripted-api.js';
 import { readTektonDefaults, TektonDefaultsWatch, type TektonEnvironment } from '../../src/cluster/tekton-defaults.js';
 import { waitFor } from '../helpers/kube.js';
 
@@ -65,54 +66,6 @@ t.test('readTektonDefaults: the answer of one GET, or why there is none', async 
   }
 });
 
-/** An API client whose list answers and watch events the test scripts. */
-function scriptedClient() {
-  const lists: { path: string; params: ListParams }[] = [];
-  let listAnswer: (path: string) => ListResult | Error = () => ({ items: [], metadata: { resourceVersion: '1' } });
-  let send: ((type: WatchEventType, object: unknown) => void) | null = null;
-  let endWatch: ((err?: Error) => void) | null = null;
-  return {
-    lists,
-    answerLists(fn: (path: string) => ListResult | Error) {
-      listAnswer = fn;
-    },
-    event(type: WatchEventType, object: unknown) {
-      if (!send) throw new Error('no watch open');
-      send(type, object);
-    },
-    /** End the open watch with an error (a refused or dropped watch). */
-    failWatch(err: Error) {
-      endWatch?.(err);
-    },
-    get watching() {
-      return send !== null;
-    },
-    client: {
-      async list(path: string, params: ListParams): Promise<ListResult> {
-        lists.push({ path, params });
-        const a = listAnswer(path);
-        if (a instanceof Error) throw a;
-        return a;
-      },
-      watch(_path: string, params: WatchParams, onEvent: (type: WatchEventType, object: unknown) => void, signal: AbortSignal): Promise<void> {
-        t.equal(params.fieldSelector, 'metadata.name=config-defaults', 'the watch names the one ConfigMap');
-        send = onEvent;
-        return new Promise<void>((resolve, reject) => {
-          endWatch = (err) => {
-            send = null;
-            if (err) reject(err);
-            else resolve();
-          };
-          signal.addEventListener('abort', () => {
-            send = null;
-            resolve();
-          });
-        });
-      },
-    },
-  };
-}
-
 t.test('TektonDefaultsWatch: follows the ConfigMap, and says why while it is not known', async (t) => {
   const api = scriptedClient();
   api.answerLists(() => ({ items: [configMap({ 'default-service-account': 'builder' })], metadata: { resourceVersion: '5' } }));
@@ -130,6 +83,7 @@ t.test('TektonDefaultsWatch: follows the ConfigMap, and says why while it is not
   t.same(watch.environment(), { tekton: { serviceAccountName: 'builder' }, tektonNamespace: NS }, 'listed: the defaults');
   t.same(api.lists[0], { path: '/api/v1/namespaces/tekton-pipelines/configmaps', params: { fieldSelector: 'metadata.name=config-defaults', limit: 500 } }, 'the list names the one ConfigMap');
   await waitFor('the watch', 5000, () => (api.watching ? true : undefined));
+  t.same(api.watches, ['metadata.name=config-defaults'], 'the watch names the one ConfigMap');
 
   api.event('MODIFIED', configMap({ 'default-service-account': 'builder', 'default-pod-template': 'imagePullSecrets: [{name: regcred}]\n' }, NS, '6'));
   t.same(watch.environment().tekton, { serviceAccountName: 'builder', podTemplate: { imagePullSecrets: [{ name: 'regcred' }] } }, 'a change is followed');
