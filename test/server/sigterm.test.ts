@@ -99,9 +99,17 @@ t.test('SIGTERM mid-stream: in-flight reviews are answered, the process exits 0'
     await new Promise((r) => setTimeout(r, 20));
   }
 
-  // In flight at SIGTERM: held by a registry that accepts connections and never answers.
+  // In flight at SIGTERM: held by a registry that accepts connections and never answers. Their 16
+  // connections are opened (TLS handshakes done) by quick reviews first: on a loaded machine, 16 new
+  // handshakes could otherwise still be under way at SIGTERM, and a review the server has not
+  // received by then is rightly refused (503 while closing) — it was never in flight.
   const slowAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   t.teardown(() => slowAgent.destroy());
+  const primed = await Promise.all(Array.from({ length: 16 }, () => {
+    const { uid, payload } = review('NOT/A:valid image');
+    return post(port, ca, slowAgent, payload, uid);
+  }));
+  t.ok(primed.every((a) => a.status === 200), 'the 16 connections for the in-flight reviews are open');
   const slow = Array.from({ length: 16 }, (_, i) => {
     const { uid, payload } = review(`${hang.host}/team/app:v${i}`);
     return post(port, ca, slowAgent, payload, uid);
