@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { KubeApiError } from '../../src/cluster/client.js';
-import { scriptedClient } from '../helpers/scripted-api.js';
+import { scriptedClient, scriptedGet } from '../helpers/scripted-api.js';
 import { ArgoDefaultsWatch, readArgoDefaults, type ArgoEnvironment } from '../../src/cluster/argo-defaults.js';
 import { waitFor } from '../helpers/kube.js';
 
@@ -45,14 +45,7 @@ t.test('readArgoDefaults: the answer of one GET, or why there is none', async (t
     },
   ];
   for (const c of cases) {
-    const paths: string[] = [];
-    const client = {
-      get: async (path: string) => {
-        paths.push(path);
-        if (c.answer instanceof Error) throw c.answer;
-        return c.answer;
-      },
-    };
+    const { client, paths } = scriptedGet(c.answer);
     const got = await readArgoDefaults(client, HERE);
     t.same(got, c.want, c.name);
     t.same(paths, [`/api/v1/namespaces/argo/configmaps/${NAME}`], `${c.name}: one GET of the one object`);

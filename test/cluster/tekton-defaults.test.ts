@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { KubeApiError } from '../../src/cluster/client.js';
-import { scriptedClient } from '../helpers/scripted-api.js';
+import { scriptedClient, scriptedGet } from '../helpers/scripted-api.js';
 import { readTektonDefaults, TektonDefaultsWatch, type TektonEnvironment } from '../../src/cluster/tekton-defaults.js';
 import { waitFor } from '../helpers/kube.js';
 
@@ -52,14 +52,7 @@ t.test('readTektonDefaults: the answer of one GET, or why there is none', async 
     },
   ];
   for (const c of cases) {
-    const paths: string[] = [];
-    const client = {
-      get: async (path: string) => {
-        paths.push(path);
-        if (c.answer instanceof Error) throw c.answer;
-        return c.answer;
-      },
-    };
+    const { client, paths } = scriptedGet(c.answer);
     const got = await readTektonDefaults(client, NS);
     t.same(got, c.want, c.name);
     t.same(paths, ['/api/v1/namespaces/tekton-pipelines/configmaps/config-defaults'], `${c.name}: one GET of the one object`);

@@ -54,3 +54,18 @@ export function scriptedClient() {
     },
   };
 }
+
+/** A client whose one GET answers `answer` (or throws it), recording the paths asked (the one-shot reads). */
+export function scriptedGet(answer: Record<string, unknown> | Error): { readonly paths: string[]; readonly client: { get(path: string): Promise<Record<string, unknown>> } } {
+  const paths: string[] = [];
+  return {
+    paths,
+    client: {
+      async get(path: string) {
+        paths.push(path);
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    },
+  };
+}
