@@ -22,7 +22,7 @@ import { parseErrorBody } from '../registry/outcome.js';
 import type { Fetched } from './cache.js';
 import { CloudHttp, type FormPostResult } from './http.js';
 import { CachingCredentialProvider, lazyModule, type CachingOptions } from './provider.js';
-import { CREDENTIAL_REQUEST_TIMEOUT_MS, CloudCredentialError, type CloudDescriptor } from './types.js';
+import { CloudCredentialError, type CloudDescriptor } from './types.js';
 
 /** The username that marks an ACR refresh token as the password. */
 export const ACR_REFRESH_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -61,7 +61,6 @@ export function parseAcrHost(domain: string): AcrHost | null {
 export type AzureCredentialKind = 'environment' | 'workload-identity' | 'managed-identity';
 
 export interface AcrProviderOptions extends CachingOptions {
-  readonly requestTimeoutMs?: number;
   /** Per-registry settings (the registry's extra CA bundle is trusted for the exchange too). */
   readonly settings?: (registry: string) => RegistrySettings;
   /** Test/lab only: `host` → `ip[:port]` (the checker's hostOverrides). */
@@ -127,7 +126,7 @@ export class AcrCredentialProvider extends CachingCredentialProvider<AcrHost> {
   }
 
   protected async fetchCredential(a: AcrHost): Promise<Fetched> {
-    const timeout = this.#o.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
+    const timeout = this.requestTimeoutMs;
     const scope = this.#o.scope?.(a) ?? (a.cloud === 'io' ? ACR_SCOPE : (SOVEREIGN_SCOPES[a.cloud] ?? ACR_SCOPE));
 
     // 1. Entra ID access token.

@@ -16,7 +16,7 @@ import type { Credential } from '../registry/outcome.js';
 import { ecrTokenExpiry } from '../credentials/ecr.js';
 import type { Fetched } from './cache.js';
 import { CachingCredentialProvider, lazyModule, type CachingOptions } from './provider.js';
-import { CREDENTIAL_REQUEST_TIMEOUT_MS, CloudCredentialError, type CloudDescriptor, type CloudFailureReason } from './types.js';
+import { CloudCredentialError, type CloudDescriptor, type CloudFailureReason } from './types.js';
 
 export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b';
 
@@ -65,7 +65,6 @@ export function ecrLocation(h: EcrHost): string {
 }
 
 export interface EcrProviderOptions extends CachingOptions {
-  readonly requestTimeoutMs?: number;
   /** Extra ECRClient configuration (tests; normally the SDK's defaults and environment decide). */
   readonly clientConfig?: Readonly<Record<string, unknown>>;
 }
@@ -111,7 +110,7 @@ export class EcrCredentialProvider extends CachingCredentialProvider<EcrHost> {
     const key = `${h.region}|${h.fips}`;
     let c = this.#clients.get(key);
     if (!c) {
-      const timeout = this.#o.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
+      const timeout = this.requestTimeoutMs;
       c = new sdk.ECRClient({
         region: h.region,
         ...(h.fips ? { useFipsEndpoint: true } : {}),
@@ -131,7 +130,7 @@ export class EcrCredentialProvider extends CachingCredentialProvider<EcrHost> {
     } catch (err) {
       throw new CloudCredentialError('ecr', h.host, 'unavailable', `the AWS SDK could not be loaded (${short(err)})`, 'reinstall pullguard with its dependencies');
     }
-    const timeout = this.#o.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
+    const timeout = this.requestTimeoutMs;
     let out: GetAuthorizationTokenCommandOutput;
     try {
       out = await this.#client(sdk, h).send(new sdk.GetAuthorizationTokenCommand({ registryIds: [h.account] }), {

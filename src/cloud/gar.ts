@@ -21,7 +21,7 @@
 import type { GoogleAuth } from 'google-auth-library';
 import type { Fetched } from './cache.js';
 import { CachingCredentialProvider, lazyModule, type CachingOptions } from './provider.js';
-import { CREDENTIAL_REQUEST_TIMEOUT_MS, CloudCredentialError, type CloudDescriptor, type CloudFailureReason } from './types.js';
+import { CloudCredentialError, type CloudDescriptor, type CloudFailureReason } from './types.js';
 
 /** The username that marks the password as an OAuth 2.0 access token (GCR and Artifact Registry). */
 export const GAR_ACCESS_TOKEN_USERNAME = 'oauth2accesstoken';
@@ -63,7 +63,6 @@ export function parseGarHost(domain: string): GarHost | null {
 }
 
 export interface GarProviderOptions extends CachingOptions {
-  readonly requestTimeoutMs?: number;
   /** Options for GoogleAuth (tests, embedding); default: Application Default Credentials with GAR_SCOPE. */
   readonly authOptions?: Readonly<Record<string, unknown>>;
 }
@@ -109,7 +108,7 @@ export class GarCredentialProvider extends CachingCredentialProvider<GarHost> {
     }
     this.#auth ??= new lib.GoogleAuth({ scopes: [GAR_SCOPE], ...this.#o.authOptions });
     const auth = this.#auth;
-    const timeout = this.#o.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
+    const timeout = this.requestTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${timeout} ms`), { name: 'TimeoutError' })), timeout);

@@ -11,26 +11,32 @@ import { CredentialCache, type Fetched } from './cache.js';
 import {
   CREDENTIAL_FAILURE_TTL_MS,
   CREDENTIAL_RENEW_MARGIN_MS,
+  CREDENTIAL_REQUEST_TIMEOUT_MS,
   type CloudCredentialError,
   type CloudCredentialProvider,
   type CloudKind,
   type CredentialRequestOptions,
 } from './types.js';
 
-/** The cache settings every provider takes (tests shorten them; production uses the defaults). */
+/** The settings every provider takes (tests shorten them; production uses the defaults). */
 export interface CachingOptions {
   readonly clock?: Clock;
   readonly marginMs?: number;
   readonly failureTtlMs?: number;
+  /** Bound on one token request (default CREDENTIAL_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
 }
 
 export abstract class CachingCredentialProvider<Host> implements CloudCredentialProvider {
   abstract readonly kind: CloudKind;
   protected readonly clock: Clock;
+  /** What one token request may take: `fetchCredential` bounds its calls with it. */
+  protected readonly requestTimeoutMs: number;
   readonly #cache: CredentialCache;
 
   constructor(opts: CachingOptions) {
     this.clock = opts.clock ?? Date.now;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? CREDENTIAL_REQUEST_TIMEOUT_MS;
     this.#cache = new CredentialCache({
       clock: this.clock,
       marginMs: opts.marginMs ?? CREDENTIAL_RENEW_MARGIN_MS,
@@ -42,7 +48,7 @@ export abstract class CachingCredentialProvider<Host> implements CloudCredential
   protected abstract parseHost(registry: string): Host | null;
   /** What one credential serves (ECR: partition/account/region; ACR: the registry; GAR: the identity). */
   protected abstract cacheKey(host: Host): string;
-  /** One token request; it must bound its own time (CREDENTIAL_REQUEST_TIMEOUT_MS). */
+  /** One token request; it must bound its own time (`requestTimeoutMs`). */
   protected abstract fetchCredential(host: Host): Promise<Fetched>;
   /** The error for a registry this provider does not serve. */
   protected abstract notOurs(registry: string): CloudCredentialError;
