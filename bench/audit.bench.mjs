@@ -30,70 +30,18 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { inCgroup, memoryCgroup } from './lib/cgroup.mjs';
 import { startFakeApiServer } from './lib/fake-apiserver.mjs';
+import { f1, f2, int, log, percentile, post, procStats, sleep, waitHttps } from './lib/http.mjs';
 import { freePort, startCountingProxy, startRegistry } from './lib/registry.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (s) => process.stderr.write(`${s}\n`);
-const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '–');
-const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '–');
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-
-function procStats(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 };
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-async function waitHttps(port, timeoutMs = 30_000) {
-  const started = Date.now();
-  for (;;) {
-    const status = await new Promise((resolve) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(null));
-      req.end();
-    });
-    if (status === 200) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`https://127.0.0.1:${port}/healthz did not answer 200`);
-    await sleep(100);
-  }
-}
-
-function post(port, body, agent) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = httpsRequest(
-      { host: '127.0.0.1', port, path: '/validate?timeout=10s', method: 'POST', agent, rejectUnauthorized: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function metricsText(port) {

@@ -35,6 +35,7 @@ import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { f1, f2, int, log, percentile, post, procStats, sleep, waitHttps } from './lib/http.mjs';
 import { freePort, registryAvailable, startCountingProxy, startRegistry } from './lib/registry.mjs';
 import { inCgroup, memoryCgroup } from './lib/cgroup.mjs';
 import { run as runReferenceBench } from './reference.bench.mjs';
@@ -125,20 +126,6 @@ if (ONLY.has('audit')) {
 // ------------------------------------------------------------------------------------------------
 // small helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (s) => process.stderr.write(`${s}\n`);
-
-/** /proc/PID/status and /proc/PID/stat readings (Linux). */
-function procStats(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const sysTicks = Number(fields[12]); // stime: system calls, socket writes included
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, cpuMs: (ticks * 1000) / 100, sysMs: (sysTicks * 1000) / 100 };
-}
-
 /** Highest VmHWM seen per process, across the resets below. */
 const peaks = new Map();
 function foldPeak(pid) {
@@ -160,55 +147,6 @@ function resetPeak(pid) {
   } catch {
     return false;
   }
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-async function waitHttps(port, ca, path = '/healthz', timeoutMs = 20_000) {
-  const started = Date.now();
-  for (;;) {
-    const status = await new Promise((resolve) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path, ca, rejectUnauthorized: false, timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(null));
-      req.end();
-    });
-    if (status === 200) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`https://127.0.0.1:${port}${path} did not answer 200`);
-    await sleep(100);
-  }
-}
-
-/** POST one review with node:https; resolves { status, body, ms }. */
-function post(port, body, agent, path = '/validate?timeout=10s') {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        rejectUnauthorized: false,
-        headers: { 'content-type': 'application/json', accept: 'application/json, */*', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 const REVIEW_HEADERS = {
@@ -328,10 +266,6 @@ function checkAnswer(answer, review, what) {
 // ------------------------------------------------------------------------------------------------
 // formatting
 
-const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '–');
-const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '–');
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-
 function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
@@ -434,13 +368,13 @@ try {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(baseline);
-  await waitHttps(basePort, undefined, '/');
+  await waitHttps(basePort, { path: '/' });
   const floorPort = await freePort();
   const floor = spawn(process.execPath, [...profiling('floor'), join(ROOT, 'bench/lib/baseline.mjs'), String(floorPort), join(certDir, 'tls.crt'), join(certDir, 'tls.key'), 'parse'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(floor);
-  await waitHttps(floorPort, undefined, '/');
+  await waitHttps(floorPort, { path: '/' });
 
   // Correctness first (and the registry lookups that fill the cache): every review is allowed, uid echoed, no warning.
   const agent = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
@@ -555,7 +489,7 @@ try {
     const floorArgs = [join(ROOT, 'bench/lib/baseline.mjs'), String(floorPinPort), join(certDir, 'tls.crt'), join(certDir, 'tls.key'), 'parse'];
     const heapFloor = PIN ? spawn(TASKSET, ['-c', '0', process.execPath, ...floorArgs], { stdio: ['ignore', 'ignore', 'inherit'] }) : spawn(process.execPath, floorArgs, { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(heapFloor);
-    await waitHttps(floorPinPort, undefined, '/');
+    await waitHttps(floorPinPort, { path: '/' });
     const variants = [];
     try {
       for (const variant of HEAP_VARIANTS) {
