@@ -1,8 +1,12 @@
 import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { buildMetricsApp, createMetrics } from '../../src/server/metrics.js';
 import { build } from '../../src/server/app.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { loadFixture, withImage } from '../helpers/fixtures.js';
+
+const PROMTOOL = '/usr/bin/promtool';
 
 /**
  * A strict parser for the Prometheus text exposition format (0.0.4): every line must be valid.
@@ -64,4 +68,27 @@ t.test("pullguard_carrier_defaults_known follows whether Tekton's defaults are r
   t.equal(await scrape(), 1, 'read');
   const without = createMetrics({ defaultMetrics: false });
   t.notMatch(await without.registry.metrics(), 'pullguard_carrier_defaults_known', 'without cluster data there is no such gauge');
+});
+
+t.test("the webhook's exposition passes Prometheus' own linter (promtool check metrics)", async (t) => {
+  if (!existsSync(PROMTOOL)) {
+    if (process.env['CI'] === 'true') t.fail(`${PROMTOOL} missing under CI (Debian package prometheus; .ci/run installs it)`);
+    else t.pass('promtool check metrics', { skip: `${PROMTOOL} not installed (Debian package prometheus)` });
+    return;
+  }
+  // pullguard's own metrics: prom-client's default Node.js gauges (`nodejs_active_handles_total`) are
+  // named by prom-client, and promtool flags their `_total` suffix.
+  const metrics = createMetrics({ defaultMetrics: false, carrierDefaultsKnown: () => ({ tekton: true, argo: false }) });
+  metrics.reloads.inc({ result: 'applied' });
+  const text = await metrics.registry.metrics();
+  t.match(text, 'pullguard_carrier_defaults_known{project="argo"} 0');
+  const lint = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+    child.stdin.end(text);
+  });
+  t.equal(lint.code, 0, `promtool check metrics: ${lint.out}`);
 });
