@@ -7,17 +7,17 @@ import { parseArgs } from 'node:util';
 import { review, type EngineDeps } from '../checks/engine.js';
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config, Mode } from '../config/schema.js';
-import { parse as parseYaml } from 'yaml';
 import { carrierFor, type CarrierEnvironment } from '../workload/carriers.js';
-import { TEKTON_DEFAULTS, tektonDefaults } from '../workload/tekton.js';
-import { ARGO_CONFIG, argoDefaults } from '../workload/argo.js';
+import { TEKTON_DEFAULTS } from '../workload/tekton.js';
+import { ARGO_CONFIG } from '../workload/argo.js';
 import { groupOf, imageFields, OPAQUE_KINDS } from '../workload/extract.js';
 import { parseManifests, type ManifestObject } from '../workload/manifests.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { clusterViewFor, readDockerConfig } from './credentials.js';
-import type { ArgoEnvironment } from '../cluster/argo-defaults.js';
-import type { TektonEnvironment } from '../cluster/tekton-defaults.js';
+import { argoConfig, argoEnvironment, type ArgoEnvironment } from '../cluster/argo-defaults.js';
+import { readingOf } from '../cluster/controller-config.js';
+import { TEKTON_CONFIG, tektonEnvironment, type TektonEnvironment } from '../cluster/tekton-defaults.js';
 import { DEFAULT_EXCLUDES, MANIFEST_EXTENSIONS, readInputs } from './inputs.js';
 import {
   buildReport,
@@ -304,6 +304,7 @@ export function carrierEnvironment(
 ): CarrierEnvironment {
   const templates = new Map<string, Record<string, unknown>>();
   let tekton: CarrierEnvironment['tekton'];
+  let tektonUnknown: string | undefined;
   let argo: CarrierEnvironment['argo'];
   let argoUnknown: string | undefined;
   const argoConfigMap = `${argoAt.namespace}/${argoAt.configMap}`;
@@ -315,26 +316,28 @@ export function carrierEnvironment(
     const group = groupOf(str(o['apiVersion']));
     if (group === 'argoproj.io' && o['kind'] === 'WorkflowTemplate') templates.set(`WorkflowTemplate/${ns}/${name}`, o);
     if (group === 'argoproj.io' && o['kind'] === 'ClusterWorkflowTemplate') templates.set(`ClusterWorkflowTemplate//${name}`, o);
-    if (group === '' && o['kind'] === 'ConfigMap' && name === TEKTON_DEFAULTS.name && str(meta['namespace']) === tektonNamespace) {
-      const read = tektonDefaults(o['data'], (text) => parseYaml(text));
-      tekton = read.defaults;
-      const object = `ConfigMap ${tektonNamespace}/${TEKTON_DEFAULTS.name}`;
-      if (read.problem) notes.push({ file: input.source, object, line: input.manifest.lineOf('data.default-pod-template') ?? input.manifest.line, message: `${read.problem}; Tekton's default pod template is not applied` });
+    if (group !== '' || o['kind'] !== 'ConfigMap') continue;
+    // Read as serve and audit read them from the cluster (src/cluster/controller-config.ts): data the
+    // controller cannot use leaves its defaults unknown (it keeps its previous ones, or stops), so
+    // what is missing a credential gets a warning, never a guess.
+    const at = str(meta['namespace']);
+    const note = (key: string, problem: string | undefined, what: string) => {
+      if (problem) notes.push({ file: input.source, object: `ConfigMap ${at}/${name}`, line: input.manifest.lineOf(key) ?? input.manifest.line, message: `${problem}; ${what}` });
+    };
+    if (name === TEKTON_DEFAULTS.name && at === tektonNamespace) {
+      const reading = readingOf(TEKTON_CONFIG, o, at);
+      ({ tekton, tektonUnknown } = tektonEnvironment(reading));
+      note('data.default-pod-template', reading.problem, "Tekton's defaults are not applied, and runs missing a credential get warnings");
     }
-    if (group === '' && o['kind'] === 'ConfigMap' && name === argoAt.configMap && str(meta['namespace']) === argoAt.namespace) {
-      // Configuration the controller cannot parse stops it: what it runs with is then not known.
-      const read = argoDefaults(o['data'], (text) => parseYaml(text));
-      const object = `ConfigMap ${argoConfigMap}`;
-      if (read.problem) {
-        argoUnknown = `${object} cannot be used: ${read.problem}`;
-        const key = o['data'] && typeof o['data'] === 'object' && 'config' in (o['data'] as object) ? 'data.config' : 'data.workflowDefaults';
-        notes.push({ file: input.source, object, line: input.manifest.lineOf(key) ?? input.manifest.line, message: `${read.problem}; Argo's workflowDefaults are not applied, and workflows missing a credential get warnings` });
-      } else argo = read.defaults;
+    if (name === argoAt.configMap && at === argoAt.namespace) {
+      const reading = readingOf(argoConfig(name), o, at);
+      ({ argo, argoUnknown } = argoEnvironment(reading, name));
+      const data = o['data'];
+      note(typeof data === 'object' && data !== null && 'config' in data ? 'data.config' : 'data.workflowDefaults', reading.problem, "Argo's workflowDefaults are not applied, and workflows missing a credential get warnings");
     }
   }
   // Among the inputs, a ConfigMap is what is checked against; else what the cluster holds, if read.
-  let tektonUnknown: string | undefined;
-  if (tekton === undefined && fromCluster) ({ tekton, tektonUnknown } = fromCluster);
+  if (tekton === undefined && tektonUnknown === undefined && fromCluster) ({ tekton, tektonUnknown } = fromCluster);
   if (argo === undefined && argoUnknown === undefined && fromCluster) ({ argo, argoUnknown } = fromCluster);
   return {
     ...(tekton ? { tekton } : {}),

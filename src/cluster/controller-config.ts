@@ -33,8 +33,14 @@ export interface ControllerConfig<T> {
   read(data: unknown): { readonly value: T } | { readonly problem: string };
 }
 
-/** What was read from one namespace: the value, or why there is none. */
-export type ConfigReading<T> = { readonly namespace: string } & ({ readonly value: T; readonly unknown?: undefined } | { readonly value?: undefined; readonly unknown: string });
+/**
+ * What was read from one namespace: the value, or why there is none (`unknown`, a clause naming the
+ * ConfigMap; `problem`, what is wrong with its data when it exists but cannot be used).
+ */
+export type ConfigReading<T> = { readonly namespace: string } & (
+  | { readonly value: T; readonly unknown?: undefined; readonly problem?: undefined }
+  | { readonly value?: undefined; readonly unknown: string; readonly problem?: string }
+);
 
 /** The RBAC that grants the read, for messages (it ships in manifests/components/custom-resources/rbac.yaml). */
 const RBAC_HINT = 'pullguard may read it with the ClusterRole of manifests/components/custom-resources';
@@ -65,7 +71,7 @@ export function unreadReason(cfg: ControllerConfig<unknown>, err: unknown, names
 export function readingOf<T>(cfg: ControllerConfig<T>, configMap: unknown, namespace: string): ConfigReading<T> {
   if (configMap === undefined) return { namespace, unknown: missing(cfg, namespace) };
   const read = cfg.read((configMap as { data?: unknown } | null)?.data);
-  if ('problem' in read) return { namespace, unknown: `${configMapIn(cfg, namespace)} cannot be used: ${read.problem}` };
+  if ('problem' in read) return { namespace, unknown: `${configMapIn(cfg, namespace)} cannot be used: ${read.problem}`, problem: read.problem };
   return { namespace, value: read.value };
 }
 

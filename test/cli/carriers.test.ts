@@ -266,7 +266,7 @@ t.test('check reads what a carrier takes from the other inputs: the WorkflowTemp
   t.match(await codes([taskRun, defaults]), [/^PULL_SECRET_UNVERIFIED step "a" \(image "alpine:3\.20"\):.*regcred/]);
   const broken = { ...defaults, data: { 'default-pod-template': 'imagePullSecrets: [' } };
   const r = JSON.parse((await run(['check', '--offline', '-o', 'json', '-'], [taskRun, broken].map((o) => stringify(o)).join('---\n'))).stdout);
-  t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*Tekton's default pod template is not applied/ }]);
+  t.match(r.input.notes, [{ object: 'ConfigMap tekton-pipelines/config-defaults', message: /default-pod-template is not YAML.*; Tekton's defaults are not applied, and runs missing a credential get warnings$/ }]);
 });
 
 t.test('the defaults are read from the namespace tekton.namespace names', async (t) => {
@@ -344,6 +344,7 @@ t.test("without Tekton's cluster defaults a missing credential is a warning, not
     { name: 'run sets its ServiceAccount but no pull secrets: default-pod-template may add some', objects: [taskRun({ serviceAccountName: 'builder' }), sa, secret], code: 0, decision: 'warn', uncertain: true },
     { name: 'run sets both: the defaults change nothing', objects: [taskRun({ serviceAccountName: 'builder', podTemplate: { imagePullSecrets: [{ name: 'other' }] } }), sa, secret], code: 1, decision: 'deny', uncertain: false },
     { name: 'the defaults are among the inputs and add nothing', objects: [taskRun({}), sa, secret, defaults], code: 1, decision: 'deny', uncertain: false },
+    { name: 'the defaults are among the inputs but unusable (Tekton keeps its previous ones)', objects: [taskRun({}), sa, secret, { ...defaults, data: { 'default-pod-template': 'imagePullSecrets: [' } }], code: 0, decision: 'warn', uncertain: true },
   ];
   for (const c of cases) {
     const r = await run_(c.objects);
