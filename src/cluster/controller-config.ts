@@ -43,7 +43,8 @@ export type ConfigReading<T> = { readonly namespace: string } & (
 );
 
 /** The RBAC that grants the read, for messages (it ships in manifests/components/custom-resources/rbac.yaml). */
-const RBAC_HINT = 'pullguard may read it with the ClusterRole of manifests/components/custom-resources';
+// The reader is serve's ServiceAccount, or the user's identity for `audit` and `check --kubeconfig`.
+const RBAC_HINT = "serve's ClusterRole in manifests/components/custom-resources grants list and watch on it; audit and check --kubeconfig need get on it";
 
 /** The API path of the ConfigMaps in `namespace`. */
 function collection(namespace: string): string {
@@ -61,7 +62,7 @@ function missing(cfg: ControllerConfig<unknown>, namespace: string): string {
 /** A failed read, as the clause messages end with. */
 export function unreadReason(cfg: ControllerConfig<unknown>, err: unknown, namespace: string): string {
   const status = err instanceof KubeApiError ? err.statusCode : (err as { statusCode?: number } | null)?.statusCode;
-  if (status === 403) return `pullguard may not read ${configMapIn(cfg, namespace)} (403 Forbidden; ${RBAC_HINT})`;
+  if (status === 403) return `${configMapIn(cfg, namespace)} may not be read with this identity (403 Forbidden; ${RBAC_HINT})`;
   if (status === 404) return missing(cfg, namespace);
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   return `${configMapIn(cfg, namespace)} could not be read: ${message}`;

@@ -36,7 +36,7 @@ t.test('readArgoDefaults: the answer of one GET, or why there is none', async (t
     {
       name: 'forbidden',
       answer: new KubeApiError('GET …: 403 Forbidden', 403, 'Forbidden'),
-      want: { argoConfigMap: CM, argoUnknown: `pullguard may not read ConfigMap ${CM} (403 Forbidden; pullguard may read it with the ClusterRole of manifests/components/custom-resources)` },
+      want: { argoConfigMap: CM, argoUnknown: `ConfigMap ${CM} may not be read with this identity (403 Forbidden; serve's ClusterRole in manifests/components/custom-resources grants list and watch on it; audit and check --kubeconfig need get on it)` },
     },
     {
       name: 'configuration that is not YAML',

@@ -37,7 +37,7 @@ t.test('readTektonDefaults: the answer of one GET, or why there is none', async 
       answer: new KubeApiError('GET …: 403 Forbidden', 403, 'Forbidden'),
       want: {
         tektonNamespace: NS,
-        tektonUnknown: 'pullguard may not read ConfigMap tekton-pipelines/config-defaults (403 Forbidden; pullguard may read it with the ClusterRole of manifests/components/custom-resources)',
+        tektonUnknown: "ConfigMap tekton-pipelines/config-defaults may not be read with this identity (403 Forbidden; serve's ClusterRole in manifests/components/custom-resources grants list and watch on it; audit and check --kubeconfig need get on it)",
       },
     },
     {
@@ -117,7 +117,7 @@ t.test('TektonDefaultsWatch: never listed → the error is the reason; another n
   await waitFor('the refused list', 5000, () => (watch.environment().tektonUnknown?.includes('403') ? true : undefined));
   t.same(watch.environment(), {
     tektonNamespace: NS,
-    tektonUnknown: 'pullguard may not read ConfigMap tekton-pipelines/config-defaults (403 Forbidden; pullguard may read it with the ClusterRole of manifests/components/custom-resources)',
+    tektonUnknown: "ConfigMap tekton-pipelines/config-defaults may not be read with this identity (403 Forbidden; serve's ClusterRole in manifests/components/custom-resources grants list and watch on it; audit and check --kubeconfig need get on it)",
   });
 
   watch.setNamespace('openshift-pipelines');
