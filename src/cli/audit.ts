@@ -23,7 +23,7 @@ import { defaultConfig, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { RegistryChecker } from '../registry/checker.js';
 import { CLUSTER_OPTIONS, clusterArgs, clusterClient, clusterOptionsHelp, type ClusterArgs } from './cluster-args.js';
-import { readDockerConfig } from './credentials.js';
+import { readControllerDefaults, readDockerConfig } from './credentials.js';
 import { InputError } from './inputs.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { checkOutputFile, OUTPUTS, type OutputFormat } from './outputs.js';
@@ -31,8 +31,6 @@ import { progress } from './progress.js';
 import { buildReport, FAIL_ON, objectEntry, reportFails, type FailOn, type Report } from './report.js';
 import { engineDeps, makeRegistryChecker } from './wiring.js';
 import { deliverReport, knownFailure } from './failures.js';
-import { readTektonDefaults, type TektonEnvironment } from '../cluster/tekton-defaults.js';
-import { readArgoDefaults, type ArgoEnvironment } from '../cluster/argo-defaults.js';
 
 export const AUDIT_HELP = `Usage: pullguard audit [options]
 
@@ -188,8 +186,7 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
     }
     let listed = 0;
     let read: ClusterInventory;
-    let tekton: TektonEnvironment;
-    let argo: ArgoEnvironment;
+    let environment: Awaited<ReturnType<typeof readControllerDefaults>>;
     const state = new ClusterStore({ available: true });
     try {
       read = await readInventory(client, {
@@ -201,18 +198,18 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
         },
       });
       await loadPullObjects(client, state, { namespace: options.cluster.namespace });
-      tekton = await readTektonDefaults(client, config.tekton.namespace);
-      argo = await readArgoDefaults(client, config.argo);
+      environment = await readControllerDefaults(client, config);
     } catch (err) {
       throw new InputError(`cannot read the cluster at ${client.connection.server.origin}: ${(err as Error).message.split('\n')[0]}`);
     }
     if (read.skipped.length > 0) io.stderr.write(`pullguard audit: kinds this cluster does not serve, not audited: ${describeSkipped(read.skipped)}\n`);
     for (const p of read.problems) io.stderr.write(`pullguard audit: skipped ${p}\n`);
     registry = options.offline || !config.registryChecks ? null : await makeRegistryChecker(config);
-    if (tekton.tektonUnknown && read.served.has('tekton.dev/TaskRun')) io.stderr.write(`pullguard audit: Tekton's cluster defaults are not known (${tekton.tektonUnknown}); runs that rely on them get warnings\n`);
-    if (argo.argoUnknown && read.served.has('argoproj.io/Workflow')) io.stderr.write(`pullguard audit: Argo's workflowDefaults are not known (${argo.argoUnknown}); workflows missing a credential get warnings\n`);
-    const environment = { ...tekton, ...argo };
-    const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry, environment: () => environment });
+    const { tektonUnknown, argoUnknown } = environment;
+    if (tektonUnknown && read.served.has('tekton.dev/TaskRun')) io.stderr.write(`pullguard audit: Tekton's cluster defaults are not known (${tektonUnknown}); runs that rely on them get warnings\n`);
+    if (argoUnknown && read.served.has('argoproj.io/Workflow')) io.stderr.write(`pullguard audit: Argo's workflowDefaults are not known (${argoUnknown}); workflows missing a credential get warnings\n`);
+    const known = environment;
+    const deps: EngineDeps = engineDeps(config, { state, dockerConfig, registry, environment: () => known });
     const records = read.inventory.representatives();
     const audited = await auditRecords(records, deps, {
       budgetMs: config.timeouts.defaultBudgetMs,

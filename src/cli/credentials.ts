@@ -51,6 +51,18 @@ export async function clusterViewFor(
   return { state, problems, ...(controllers ? { controllers } : {}) };
 }
 
+/**
+ * The Tekton and Argo controllers' cluster defaults, each read once (`audit`, `check --kubeconfig`).
+ * Never an error: a ConfigMap that cannot be read leaves its defaults unknown, with the reason.
+ */
+export async function readControllerDefaults(
+  client: { get(path: string, signal?: AbortSignal): Promise<Record<string, unknown>> },
+  where: { readonly tekton: { readonly namespace: string }; readonly argo: { readonly namespace: string; readonly configMap: string } },
+): Promise<TektonEnvironment & ArgoEnvironment> {
+  const [tekton, argo] = await Promise.all([readTektonDefaults(client, where.tekton.namespace), readArgoDefaults(client, where.argo)]);
+  return { ...tekton, ...argo };
+}
+
 async function addClusterObjects(
   state: ClusterStore,
   kubeconfig: string,
@@ -70,10 +82,7 @@ async function addClusterObjects(
     throw new InputError(`--kubeconfig ${kubeconfig}: cannot list pull secrets and service accounts: ${(err as Error).message.split('\n')[0]}`);
   }
   try {
-    // Never an error: a ConfigMap that cannot be read leaves its defaults unknown, with the reason.
-    if (!controllers) return undefined;
-    const [tekton, argo] = await Promise.all([readTektonDefaults(client, controllers.tekton.namespace), readArgoDefaults(client, controllers.argo)]);
-    return { ...tekton, ...argo };
+    return controllers ? await readControllerDefaults(client, controllers) : undefined;
   } finally {
     await client.close();
   }
